@@ -1,0 +1,42 @@
+# DeerTrack: `make run` starts the dashboard, `make test` runs the whole suite.
+# Both create the virtualenv and install everything on first use; later runs reuse it.
+
+PYTHON ?= python3.11
+VENV ?= .venv
+REQ_HASH := $(shell sha256sum requirements.txt | cut -c1-16)
+STAMP := $(VENV)/.deps-$(REQ_HASH)
+BIN := $(VENV)/bin
+export HF_HUB_OFFLINE ?= 1
+PORT ?= 8501
+
+.PHONY: install run test lint bench clean-db screenshots
+
+$(STAMP): requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade "pip>=24"
+	$(BIN)/pip install -q -r requirements.txt
+	@rm -f $(VENV)/.deps-*
+	@touch $(STAMP)
+
+# The project itself is installed editable; re-done when the venv points at another checkout.
+install: $(STAMP)
+	@$(BIN)/python -c "import deertrack_core, pathlib, sys; sys.exit(pathlib.Path(deertrack_core.__file__).resolve().parents[1] != pathlib.Path.cwd().resolve())" 2>/dev/null \
+	  || $(BIN)/pip install -q --no-deps --no-build-isolation -e .
+
+run: install
+	$(BIN)/deertrack migrate
+	$(BIN)/deertrack demo --if-empty
+	@echo "Starting the worker, the API on http://localhost:$${DEERTRACK_API_PORT:-8001} and the dashboard on http://localhost:$(PORT)"
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(BIN)/deertrack worker & \
+	  $(BIN)/deertrack api & \
+	  $(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	$(BIN)/python bench/ingest.py

@@ -1,0 +1,1 @@
+"""One module per ``deertrack`` sub-command (see deertrack_cli/main.py)."""

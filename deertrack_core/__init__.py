@@ -1,0 +1,1 @@
+"""DeerTrack core library: usable from a notebook or script, no UI."""

@@ -1,0 +1,305 @@
+"""SQLAlchemy 2 typed models: the DeerTrack data model (see DESIGN.md).
+
+Times are stored as naive UTC-less local camera times (what the camera says, corrected by the
+deployment's clock offset); the deployment's ``timezone`` says where that clock was.
+Bounding boxes are normalised ``x, y, w, h`` with a top-left origin, as MegaDetector and
+Camtrap DP write them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a real BIGINT.
+BigIntPK = BigInteger().with_variant(Integer, "sqlite")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class MatchStatus(enum.StrEnum):
+    """Where a detection's identity came from."""
+
+    PENDING = "pending"  # not matched yet
+    AUTO = "auto"  # matched by the machine at or above the threshold
+    PROPOSED = "proposed"  # below the threshold: a candidate list awaits a reviewer
+    NEW = "new"  # the machine created a new individual for it
+    CONFIRMED = "confirmed"  # a reviewer agreed with the machine
+    CORRECTED = "corrected"  # a reviewer chose another deer (or a new one)
+    REJECTED = "rejected"  # a reviewer said it is not a deer (false detection)
+
+    @classmethod
+    def reviewed(cls) -> tuple[MatchStatus, ...]:
+        return (cls.CONFIRMED, cls.CORRECTED, cls.REJECTED)
+
+
+class SexAge(enum.StrEnum):
+    BUCK = "buck"
+    DOE = "doe"
+    FAWN = "fawn"
+    UNKNOWN = "unknown"
+
+
+class Deployment(Base):
+    """A camera at a station over a period."""
+
+    __tablename__ = "deployments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station: Mapped[str] = mapped_column(String(200), index=True)
+    camera: Mapped[str] = mapped_column(String(200), default="")
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    start: Mapped[dt.datetime | None]
+    end: Mapped[dt.datetime | None]
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    clock_offset_s: Mapped[float] = mapped_column(Float, default=0.0)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+    images: Mapped[list[Image]] = relationship(back_populates="deployment")
+
+    __table_args__ = (UniqueConstraint("station", "camera", name="uq_deployments_station_camera"),)
+
+    @property
+    def label(self) -> str:
+        return f"{self.station}/{self.camera}" if self.camera else self.station
+
+
+class Image(Base):
+    """One photo file. ``sha256`` is unique: ingesting the same file twice is a no-op."""
+
+    __tablename__ = "images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployments.id"), index=True)
+    path: Mapped[str] = mapped_column(String(1000), index=True)  # relative to the data root
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    file_size: Mapped[int] = mapped_column(BigInteger, default=0)
+    # What the camera's clock said (EXIF DateTimeOriginal or a file-name pattern), uncorrected.
+    camera_time: Mapped[dt.datetime | None]
+    # camera_time shifted by the deployment's clock offset: the time used everywhere else.
+    captured_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    time_source: Mapped[str] = mapped_column(String(16), default="exif")  # exif|filename|none
+    width: Mapped[int] = mapped_column(default=0)
+    height: Mapped[int] = mapped_column(default=0)
+    orientation: Mapped[int] = mapped_column(default=1)  # EXIF orientation tag, 1 = upright
+    make: Mapped[str] = mapped_column(String(100), default="")
+    model: Mapped[str] = mapped_column(String(100), default="")
+    sequence_id: Mapped[int | None] = mapped_column(index=True)  # burst: same camera, seconds apart
+    species_tag: Mapped[str | None] = mapped_column(String(200))  # ground truth from XMP/folders
+    individual_tag: Mapped[str | None] = mapped_column(String(200))  # ground truth from XMP
+    ingested_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+    deployment: Mapped[Deployment] = relationship(back_populates="images")
+    detections: Mapped[list[Detection]] = relationship(back_populates="image")
+
+    __table_args__ = (Index("ix_images_deployment_captured", "deployment_id", "captured_at"),)
+
+
+class Deer(Base):
+    """An individual animal."""
+
+    __tablename__ = "deer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    sex_age: Mapped[str] = mapped_column(String(16), default=SexAge.UNKNOWN.value)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    first_seen: Mapped[dt.datetime | None]
+    last_seen: Mapped[dt.datetime | None]
+    # A soft pointer (no foreign key: deer and detections would reference each other); readers
+    # fall back to the deer's best-scoring detection when it is gone.
+    exemplar_detection_id: Mapped[int | None]
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("deer.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
+class Detection(Base):
+    """An animal (or person/vehicle) box on an image, and what we know of who it is."""
+
+    __tablename__ = "detections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    image_id: Mapped[int] = mapped_column(ForeignKey("images.id", ondelete="CASCADE"), index=True)
+    x: Mapped[float]
+    y: Mapped[float]
+    w: Mapped[float]
+    h: Mapped[float]
+    confidence: Mapped[float] = mapped_column(default=1.0)
+    category: Mapped[str] = mapped_column(String(16), default="animal", index=True)
+    source: Mapped[str] = mapped_column(String(64), default="megadetector")
+    species: Mapped[str | None] = mapped_column(String(200))
+    sex_age: Mapped[str] = mapped_column(String(16), default=SexAge.UNKNOWN.value)
+    deer_id: Mapped[int | None] = mapped_column(ForeignKey("deer.id"), index=True)
+    match_score: Mapped[float | None]
+    match_status: Mapped[str] = mapped_column(
+        String(16), default=MatchStatus.PENDING.value, index=True
+    )
+    # Top candidates of the latest match decision: [{"deer_id": int, "score": float}, ...]
+    candidates: Mapped[list[Any] | None]
+    # Boxes of one animal across the frames of a burst share a track id (one decision for all).
+    track_id: Mapped[int | None] = mapped_column(index=True)
+    reviewed_by: Mapped[str | None] = mapped_column(String(100))
+    reviewed_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    version: Mapped[int] = mapped_column(default=1)
+
+    image: Mapped[Image] = relationship(back_populates="detections")
+    deer: Mapped[Deer | None] = relationship(foreign_keys=[deer_id])
+
+    # Optimistic locking: an UPDATE whose version no longer matches raises StaleDataError.
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Embedding(Base):
+    """A detection's embedding under one model, cached so nothing is embedded twice."""
+
+    __tablename__ = "embeddings"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    detection_id: Mapped[int] = mapped_column(ForeignKey("detections.id", ondelete="CASCADE"))
+    model: Mapped[str] = mapped_column(String(300))
+    dim: Mapped[int]
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32, L2-normalised
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+    __table_args__ = (
+        UniqueConstraint("detection_id", "model", name="uq_embeddings_detection_model"),
+        Index("ix_embeddings_model", "model"),
+    )
+
+
+class ReidSimilarityScore(Base):
+    """One (detection, deer) similarity computed by one matching run. Every score is logged."""
+
+    __tablename__ = "reid_similarity_scores"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    detection_id: Mapped[int] = mapped_column(
+        ForeignKey("detections.id", ondelete="CASCADE"), index=True
+    )
+    deer_id: Mapped[int] = mapped_column(ForeignKey("deer.id", ondelete="CASCADE"), index=True)
+    similarity_score: Mapped[float] = mapped_column(Float, index=True)
+    matched: Mapped[bool] = mapped_column(Boolean, index=True)
+    threshold_used: Mapped[float]
+    model: Mapped[str] = mapped_column(String(300))
+    run_id: Mapped[str] = mapped_column(String(64))
+    calculated_at: Mapped[dt.datetime] = mapped_column(default=_now, index=True)
+
+    __table_args__ = (
+        # Re-running a run (backfill resumes) never writes the same pair twice.
+        UniqueConstraint("run_id", "detection_id", "deer_id", name="uq_scores_run_detection_deer"),
+        Index("ix_scores_model_run", "model", "run_id"),
+        Index("ix_scores_matched_score", "matched", "similarity_score"),
+    )
+
+
+class Correction(Base):
+    """Audit log: one row per field a person changed."""
+
+    __tablename__ = "corrections"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    entity: Mapped[str] = mapped_column(String(32))  # "detection", "deer", "deployment", ...
+    entity_id: Mapped[int] = mapped_column(index=True)
+    field: Mapped[str] = mapped_column(String(64))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(String(64), default="")  # e.g. "confirm", "merge", "undo"
+    # One user action may change many rows (a track); they share an action id so undo can revert
+    # them together.
+    action_id: Mapped[str] = mapped_column(String(64), index=True, default="")
+    changed_by: Mapped[str] = mapped_column(String(100))
+    changed_at: Mapped[dt.datetime] = mapped_column(default=_now, index=True)
+    undone: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_corrections_entity", "entity", "entity_id"),)
+
+
+class ReidSetting(Base):
+    """History of the active re-identification model and threshold. The latest row is active."""
+
+    __tablename__ = "reid_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model: Mapped[str] = mapped_column(String(300))
+    threshold: Mapped[float]
+    goal: Mapped[str] = mapped_column(String(64), default="")  # e.g. "precision>=0.95"
+    evidence: Mapped[dict[str, Any] | None]  # counts, AUC, metrics at the threshold
+    set_by: Mapped[str] = mapped_column(String(100))
+    set_at: Mapped[dt.datetime] = mapped_column(default=_now, index=True)
+
+
+class Job(Base):
+    """Durable record of a background job; also the SQL job-status store."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64), index=True)
+    params: Mapped[dict[str, Any] | None]
+    status: Mapped[str] = mapped_column(
+        String(16), index=True
+    )  # queued|processing|completed|failed
+    percent: Mapped[float] = mapped_column(Float, default=0.0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    result_path: Mapped[str | None] = mapped_column(String(1000))
+    result: Mapped[dict[str, Any] | None]
+    attempt: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now, index=True)
+    started_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+    heartbeat_at: Mapped[dt.datetime | None]
+    expires_at: Mapped[dt.datetime | None]
+
+
+class BackfillProgress(Base):
+    """Resumable backfill: which detections of a run have all their scores written."""
+
+    __tablename__ = "backfill_progress"
+
+    run_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    detection_id: Mapped[int] = mapped_column(
+        ForeignKey("detections.id", ondelete="CASCADE"), primary_key=True
+    )
+    done_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
+__all__ = [
+    "Base",
+    "BackfillProgress",
+    "Correction",
+    "Deer",
+    "Deployment",
+    "Detection",
+    "Embedding",
+    "Image",
+    "Job",
+    "MatchStatus",
+    "ReidSetting",
+    "ReidSimilarityScore",
+    "SexAge",
+]

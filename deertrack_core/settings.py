@@ -1,0 +1,153 @@
+"""Every DeerTrack setting in one list: name, default, help.
+
+Settings are read from ``DEERTRACK_*`` environment variables each time :func:`get` is called, so
+tests and scripts can change them with ``monkeypatch.setenv`` without reloading anything. A test
+checks that every setting here is documented in the README.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+
+
+#: The base folder for the embedded defaults (database, queue, exports): the working directory.
+_VAR = "var"
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "DEERTRACK_DATABASE_URL",
+        f"sqlite:///{_VAR}/deertrack.db",
+        "SQLAlchemy URL of the database. The default is an embedded SQLite file; use "
+        "postgresql+psycopg2://user@host/dbname for a shared server.",
+    ),
+    Setting(
+        "DEERTRACK_REDIS_URL",
+        "",
+        "Redis URL (redis://host:6379/0). Unset: jobs run on an embedded SqliteHuey queue and job "
+        "status lives in the database. Set: RedisHuey queue and job status in Redis (1 h TTL).",
+    ),
+    Setting(
+        "DEERTRACK_DATA_ROOT",
+        ".",
+        "Folder that image paths are stored relative to. Ingest refuses folders outside it.",
+    ),
+    Setting(
+        "DEERTRACK_DEVICE",
+        "auto",
+        "Where models run: auto (CUDA when present, else CPU), cpu or cuda.",
+    ),
+    Setting(
+        "DEERTRACK_EMBEDDER",
+        "mobilenetv2-imagenet",
+        "Re-identification embedder: mobilenetv2-imagenet (offline, CPU) or "
+        "open_clip:<model>[:<pretrained tag or checkpoint path>].",
+    ),
+    Setting(
+        "DEERTRACK_MATCH_THRESHOLD",
+        "0.85",
+        "Cosine similarity at or above which a detection is matched to a known deer "
+        "automatically. The active threshold recorded in the database overrides it.",
+    ),
+    Setting(
+        "DEERTRACK_NEW_INDIVIDUALS",
+        "propose",
+        "What matching does below the threshold: propose (leave for review) or create "
+        "(create a new individual automatically).",
+    ),
+    Setting(
+        "DEERTRACK_BURST_SECONDS",
+        "10",
+        "Photos of one camera taken at most this many seconds apart form one sequence (burst).",
+    ),
+    Setting(
+        "DEERTRACK_EXPORT_DIR",
+        f"{_VAR}/exports",
+        "Folder where export jobs write their reports.",
+    ),
+    Setting(
+        "DEERTRACK_HUEY_PATH",
+        f"{_VAR}/huey.db",
+        "SQLite file of the embedded job queue (used when DEERTRACK_REDIS_URL is unset).",
+    ),
+    Setting(
+        "DEERTRACK_API_PORT",
+        "8001",
+        "Port of the HTTP API (deertrack api).",
+    ),
+    Setting(
+        "DEERTRACK_USER",
+        "",
+        "Name recorded in the audit trail for changes made from this process (default: the login).",
+    ),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def get(name: str) -> str:
+    """Return the current value of a setting (environment first, then the default)."""
+    try:
+        setting = _BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"{name} is not a DeerTrack setting; known: {', '.join(_BY_NAME)}") from None
+    return os.environ.get(name, setting.default)
+
+
+def database_url() -> str:
+    return get("DEERTRACK_DATABASE_URL")
+
+
+def redis_url() -> str | None:
+    return get("DEERTRACK_REDIS_URL") or None
+
+
+def data_root() -> Path:
+    return Path(get("DEERTRACK_DATA_ROOT")).resolve()
+
+
+def device() -> str:
+    return get("DEERTRACK_DEVICE")
+
+
+def embedder_name() -> str:
+    return get("DEERTRACK_EMBEDDER")
+
+
+def match_threshold() -> float:
+    return float(get("DEERTRACK_MATCH_THRESHOLD"))
+
+
+def new_individuals() -> str:
+    return get("DEERTRACK_NEW_INDIVIDUALS")
+
+
+def burst_seconds() -> float:
+    return float(get("DEERTRACK_BURST_SECONDS"))
+
+
+def export_dir() -> Path:
+    return Path(get("DEERTRACK_EXPORT_DIR"))
+
+
+def huey_path() -> Path:
+    return Path(get("DEERTRACK_HUEY_PATH"))
+
+
+def api_port() -> int:
+    return int(get("DEERTRACK_API_PORT"))
+
+
+def current_user() -> str:
+    configured = get("DEERTRACK_USER")
+    if configured:
+        return configured
+    return os.environ.get("USER") or os.environ.get("USERNAME") or "unknown"

@@ -38,7 +38,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "DEERTRACK_DATA_ROOT",
         ".",
-        "Folder that image paths are stored relative to. Ingest refuses folders outside it.",
+        "Folder that image paths are stored relative to, so an archive can move; photos outside it "
+        "are stored with absolute paths.",
     ),
     Setting(
         "DEERTRACK_DEVICE",

@@ -9,7 +9,18 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE ?= 1
 PORT ?= 8501
 
-.PHONY: install run test lint bench clean-db screenshots
+.PHONY: install system-deps run test lint bench
+
+# Browser tests drive Debian's Chromium; report tests read PDFs with poppler's pdftoppm/pdftotext.
+system-deps:
+	@if ! command -v chromium >/dev/null || ! command -v pdftoppm >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing chromium, chromium-driver and poppler-utils"; \
+	    apt-get update -qq && apt-get install -y -qq chromium chromium-driver poppler-utils >/dev/null; \
+	  else \
+	    echo "note: install chromium and poppler-utils (apt-get install chromium chromium-driver poppler-utils) for the browser and PDF tests"; \
+	  fi; \
+	fi
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,7 +43,7 @@ run: install
 	  $(BIN)/deertrack api & \
 	  $(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
 
-test: install
+test: install system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install

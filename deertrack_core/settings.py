@@ -85,6 +85,29 @@ SETTINGS: tuple[Setting, ...] = (
         "Port of the HTTP API (deertrack api).",
     ),
     Setting(
+        "DEERTRACK_HUEY_IMMEDIATE",
+        "",
+        "Set to 1 to run background jobs synchronously in the calling process (in-memory queue, "
+        "no worker needed); for tests and debugging.",
+    ),
+    Setting(
+        "DEERTRACK_QUEUE_NAME",
+        "deertrack",
+        "Name of the job queue; also the prefix of the job-status keys in Redis. Workers and "
+        "the dashboard must agree on it.",
+    ),
+    Setting(
+        "DEERTRACK_JOB_HEARTBEAT_S",
+        "5",
+        "Seconds between a running job's heartbeats (written by the worker).",
+    ),
+    Setting(
+        "DEERTRACK_JOB_STALE_S",
+        "30",
+        "A processing job without a heartbeat for this many seconds reads as failed (its worker "
+        "was stopped or killed).",
+    ),
+    Setting(
         "DEERTRACK_USER",
         "",
         "Name recorded in the audit trail for changes made from this process (default: the login).",
@@ -152,3 +175,19 @@ def current_user() -> str:
     if configured:
         return configured
     return os.environ.get("USER") or os.environ.get("USERNAME") or "unknown"
+
+
+def huey_immediate() -> bool:
+    return get("DEERTRACK_HUEY_IMMEDIATE").strip().lower() in ("1", "true", "yes", "on")
+
+
+def queue_name() -> str:
+    return get("DEERTRACK_QUEUE_NAME")
+
+
+def job_heartbeat_s() -> float:
+    return float(get("DEERTRACK_JOB_HEARTBEAT_S"))
+
+
+def job_stale_s() -> float:
+    return float(get("DEERTRACK_JOB_STALE_S"))

@@ -1,0 +1,515 @@
+"""The review queue and the reviewer's actions.
+
+A review item is a *track*: the boxes of one animal across the frames of a burst. One decision
+labels every detection of the track. The queue puts the most uncertain tracks first — those whose
+match score lies nearest the active threshold.
+
+Every action writes one ``corrections`` row per changed field, all sharing one ``action_id`` so
+:func:`undo_last` can revert the action as a whole. Optimistic locking: the caller passes the
+versions it showed the reviewer (:class:`TrackRef`); if anyone changed a detection since, the
+action raises :class:`ConflictError` and changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from deertrack_core.errors import ConflictError, NotFoundError, ValidationError
+from deertrack_core.models import (
+    Correction,
+    Deer,
+    Deployment,
+    Detection,
+    Image,
+    MatchStatus,
+    SexAge,
+)
+
+log = logging.getLogger(__name__)
+
+#: Statuses a reviewer still has to look at.
+TO_REVIEW: tuple[str, ...] = (
+    MatchStatus.PROPOSED.value,
+    MatchStatus.AUTO.value,
+    MatchStatus.NEW.value,
+    MatchStatus.PENDING.value,
+)
+REVIEWED: tuple[str, ...] = tuple(s.value for s in MatchStatus.reviewed())
+STATUS_FILTERS: dict[str, tuple[str, ...]] = {
+    "to review": TO_REVIEW,
+    "reviewed": REVIEWED,
+    "all": TO_REVIEW + REVIEWED,
+}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    status: str = "to review"
+    deployment_ids: tuple[int, ...] = ()
+    start: dt.date | None = None
+    end: dt.date | None = None  # inclusive
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """One track in the queue: its key, size and how uncertain the machine was."""
+
+    track_key: int  # track_id, or -detection_id for a detection without a track
+    detections: int
+    uncertainty: float | None  # |score - threshold|; None when the track has no score
+    first_detection_id: int
+
+
+@dataclass(frozen=True)
+class TrackRef:
+    """What the reviewer saw: the track's detections and their versions at that moment."""
+
+    versions: tuple[tuple[int, int], ...]  # (detection_id, version)
+
+    @property
+    def detection_ids(self) -> list[int]:
+        return [d for d, _ in self.versions]
+
+
+def _track_key():
+    return func.coalesce(Detection.track_id, -Detection.id)
+
+
+def _filtered(stmt, flt: QueueFilter):
+    statuses = STATUS_FILTERS.get(flt.status)
+    if statuses is None:
+        raise ValidationError({"status": f"use one of {', '.join(STATUS_FILTERS)}"})
+    stmt = stmt.where(Detection.category == "animal", Detection.match_status.in_(statuses))
+    if flt.deployment_ids or flt.start or flt.end:
+        stmt = stmt.join(Image, Image.id == Detection.image_id)
+        if flt.deployment_ids:
+            stmt = stmt.where(Image.deployment_id.in_(flt.deployment_ids))
+        if flt.start:
+            stmt = stmt.where(Image.captured_at >= dt.datetime.combine(flt.start, dt.time()))
+        if flt.end:
+            end = dt.datetime.combine(flt.end, dt.time()) + dt.timedelta(days=1)
+            stmt = stmt.where(Image.captured_at < end)
+    return stmt
+
+
+def queue(
+    session: Session, threshold: float, flt: QueueFilter | None = None, *, limit: int = 50
+) -> list[QueueEntry]:
+    """Tracks to review, most uncertain first (score nearest ``threshold``)."""
+    flt = flt or QueueFilter()
+    key = _track_key()
+    unc = func.min(func.abs(Detection.match_score - threshold))
+    stmt = select(key, func.count(Detection.id), unc, func.min(Detection.id)).group_by(key)
+    stmt = (
+        _filtered(stmt, flt).order_by(unc.asc().nulls_last(), func.min(Detection.id)).limit(limit)
+    )
+    return [
+        QueueEntry(int(k), int(n), None if u is None else float(u), int(first))
+        for k, n, u, first in session.execute(stmt)
+    ]
+
+
+def queue_size(session: Session, flt: QueueFilter | None = None) -> int:
+    """How many tracks the filter selects."""
+    stmt = select(func.count(func.distinct(_track_key())))
+    return int(session.scalar(_filtered(stmt, flt or QueueFilter())) or 0)
+
+
+def track_detections(session: Session, track_key: int) -> list[Detection]:
+    """The detections of one track (best detector confidence first)."""
+    if track_key < 0:
+        stmt = select(Detection).where(Detection.id == -track_key)
+    else:
+        stmt = select(Detection).where(Detection.track_id == track_key)
+    rows = list(session.scalars(stmt.order_by(Detection.confidence.desc(), Detection.id)))
+    if not rows:
+        raise NotFoundError(
+            f"Track {track_key} has no detections any more.", "Reload the review queue."
+        )
+    return rows
+
+
+def ref_for(detections: Iterable[Detection]) -> TrackRef:
+    return TrackRef(tuple((d.id, d.version) for d in detections))
+
+
+# --- actions -----------------------------------------------------------------------------------
+
+
+class AuditAction:
+    """Collects the corrections of one user action and writes them with one action id."""
+
+    def __init__(self, session: Session, name: str, user: str) -> None:
+        self.session, self.name, self.user = session, name, user
+        self.id = uuid.uuid4().hex
+        self.at = _now()
+
+    def change(self, obj: Deer | Detection, field: str, new: object) -> None:
+        old = getattr(obj, field)
+        if old == new:
+            return
+        setattr(obj, field, new)
+        self.session.add(
+            Correction(
+                entity="deer" if isinstance(obj, Deer) else "detection",
+                entity_id=obj.id,
+                field=field,
+                old_value=None if old is None else str(old),
+                new_value=None if new is None else str(new),
+                action=self.name,
+                action_id=self.id,
+                changed_by=self.user,
+                changed_at=self.at,
+            )
+        )
+
+    def created(self, deer: Deer) -> None:
+        self.session.add(
+            Correction(
+                entity="deer",
+                entity_id=deer.id,
+                field="created",
+                old_value=None,
+                new_value=deer.name,
+                action=self.name,
+                action_id=self.id,
+                changed_by=self.user,
+                changed_at=self.at,
+            )
+        )
+
+    def flush(self) -> str:
+        try:
+            self.session.flush()
+        except StaleDataError as exc:
+            raise ConflictError(
+                "Someone else changed this detection while you were deciding.",
+                "Reload to see their change; nothing of yours was saved.",
+            ) from exc
+        return self.id
+
+
+def _locked(session: Session, ref: TrackRef) -> list[Detection]:
+    """The detections of ``ref``, checked against the versions the reviewer saw."""
+    if not ref.versions:
+        raise ValidationError({"track": "no detections were selected"})
+    ids = ref.detection_ids
+    stmt = select(Detection).where(Detection.id.in_(ids)).execution_options(populate_existing=True)
+    rows = {d.id: d for d in session.scalars(stmt)}
+    for det_id, version in ref.versions:
+        current = rows.get(det_id)
+        if current is None:
+            raise ConflictError(
+                f"Detection {det_id} was deleted by someone else.", "Reload the review queue."
+            )
+        if current.version != version:
+            raise ConflictError(
+                f"Someone else changed this detection ({det_id}) after you opened it.",
+                "Reload to see their change; nothing of yours was saved.",
+            )
+    return [rows[i] for i in ids]
+
+
+def _review(act: AuditAction, det: Detection, status: str) -> None:
+    act.change(det, "match_status", status)
+    det.reviewed_by = act.user
+    det.reviewed_at = act.at
+
+
+def refresh_span(session: Session, deer_ids: Iterable[int | None]) -> None:
+    """Recompute first/last seen of the given deer from their detections."""
+    for deer_id in {d for d in deer_ids if d is not None}:
+        deer = session.get(Deer, deer_id)
+        if deer is None:
+            continue
+        first, last = session.execute(
+            select(func.min(Image.captured_at), func.max(Image.captured_at))
+            .join(Detection, Detection.image_id == Image.id)
+            .where(Detection.deer_id == deer_id)
+        ).one()
+        deer.first_seen, deer.last_seen = first, last
+
+
+def confirm(session: Session, ref: TrackRef, *, user: str) -> str:
+    """The machine's deer is right. Returns the action id."""
+    dets = _locked(session, ref)
+    if any(d.deer_id is None for d in dets):
+        raise ValidationError(
+            {"deer": "the machine proposed no deer here: pick a candidate or make a new individual"}
+        )
+    act = AuditAction(session, "confirm", user)
+    for d in dets:
+        _review(act, d, MatchStatus.CONFIRMED.value)
+    return act.flush()
+
+
+def choose(session: Session, ref: TrackRef, deer_id: int, *, user: str) -> str:
+    """Assign the track to ``deer_id`` (another candidate, or any known deer)."""
+    deer = session.get(Deer, deer_id)
+    if deer is None:
+        raise NotFoundError(f"Deer {deer_id} does not exist.", "Pick a deer from the list.")
+    while deer.merged_into is not None:  # a merged deer lives on in the one it joined
+        deer = session.get(Deer, deer.merged_into)
+    dets = _locked(session, ref)
+    act = AuditAction(session, "choose", user)
+    old = [d.deer_id for d in dets]
+    for d in dets:
+        same = d.deer_id == deer.id and d.match_status != MatchStatus.REJECTED.value
+        act.change(d, "deer_id", deer.id)
+        _review(act, d, MatchStatus.CONFIRMED.value if same else MatchStatus.CORRECTED.value)
+    act.flush()
+    refresh_span(session, [*old, deer.id])
+    return act.id
+
+
+def next_deer_name(session: Session) -> str:
+    n = (session.scalar(select(func.max(Deer.id))) or 0) + 1
+    return f"Deer {n:03d}"
+
+
+def new_individual(session: Session, ref: TrackRef, *, user: str, name: str | None = None) -> int:
+    """Make a new deer for the track. Returns the new deer's id."""
+    dets = _locked(session, ref)
+    act = AuditAction(session, "new individual", user)
+    deer = Deer(name=(name or "").strip() or next_deer_name(session))
+    sexes = {d.sex_age for d in dets} - {SexAge.UNKNOWN.value}
+    if len(sexes) == 1:
+        deer.sex_age = sexes.pop()
+    deer.exemplar_detection_id = dets[0].id
+    session.add(deer)
+    session.flush()
+    act.created(deer)
+    old = [d.deer_id for d in dets]
+    for d in dets:
+        act.change(d, "deer_id", deer.id)
+        _review(act, d, MatchStatus.CORRECTED.value)
+    act.flush()
+    refresh_span(session, [*old, deer.id])
+    return deer.id
+
+
+def reject(session: Session, ref: TrackRef, *, user: str) -> str:
+    """Not a deer (a false detection): unassign and mark rejected."""
+    dets = _locked(session, ref)
+    act = AuditAction(session, "not a deer", user)
+    old = [d.deer_id for d in dets]
+    for d in dets:
+        act.change(d, "deer_id", None)
+        _review(act, d, MatchStatus.REJECTED.value)
+    act.flush()
+    refresh_span(session, old)
+    return act.id
+
+
+def set_sex_age(session: Session, ref: TrackRef, value: str, *, user: str) -> str:
+    """Set the sex/age class of every detection of the track."""
+    allowed = [s.value for s in SexAge]
+    if value not in allowed:
+        raise ValidationError({"sex_age": f"use one of {', '.join(allowed)}"})
+    dets = _locked(session, ref)
+    act = AuditAction(session, "sex/age", user)
+    for d in dets:
+        act.change(d, "sex_age", value)
+    return act.flush()
+
+
+# --- undo --------------------------------------------------------------------------------------
+
+_INT_FIELDS = {"deer_id", "merged_into", "exemplar_detection_id"}
+
+
+def _parse(field: str, value: str | None) -> object:
+    if value is None:
+        return None
+    return int(value) if field in _INT_FIELDS else value
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    action: str
+    action_id: str
+    rows: int
+
+
+def last_action(session: Session, *, user: str) -> Correction | None:
+    """The user's latest action that can still be undone (one of its rows)."""
+    return session.scalars(
+        select(Correction)
+        .where(
+            Correction.changed_by == user,
+            Correction.undone.is_(False),
+            Correction.action != "undo",
+        )
+        .order_by(Correction.changed_at.desc(), Correction.id.desc())
+        .limit(1)
+    ).first()
+
+
+def undo_last(session: Session, *, user: str) -> UndoResult:
+    """Revert the user's latest action as a whole (all rows of its action id)."""
+    latest = last_action(session, user=user)
+    if latest is None:
+        raise NotFoundError("You have no action left to undo.", "")
+    rows = list(
+        session.scalars(
+            select(Correction)
+            .where(Correction.action_id == latest.action_id)
+            .order_by(Correction.id.desc())
+        )
+    )
+    act = AuditAction(session, "undo", user)
+    created: list[int] = []
+    touched: list[int | None] = []
+    for row in rows:
+        row.undone = True
+        if row.field == "created":
+            created.append(row.entity_id)
+            continue
+        model = Deer if row.entity == "deer" else Detection
+        obj = session.get(model, row.entity_id)
+        if obj is None:
+            continue
+        current = getattr(obj, row.field)
+        if (None if current is None else str(current)) != row.new_value:
+            raise ConflictError(
+                f"{row.entity.capitalize()} {row.entity_id} was changed again after that action.",
+                "Fix it by hand; undo only reverts an action nobody has built on.",
+            )
+        if row.field == "deer_id":
+            touched += [current, _parse("deer_id", row.old_value)]
+        act.change(obj, row.field, _parse(row.field, row.old_value))
+        if row.field == "match_status" and row.old_value not in REVIEWED:
+            obj.reviewed_by = obj.reviewed_at = None
+    act.flush()
+    for deer_id in created:
+        still_used = session.scalar(
+            select(func.count(Detection.id)).where(Detection.deer_id == deer_id)
+        )
+        deer = session.get(Deer, deer_id)
+        if deer is not None and not still_used:
+            session.delete(deer)
+    session.flush()
+    refresh_span(session, [t for t in touched if t not in created])
+    return UndoResult(latest.action, latest.action_id, len(rows))
+
+
+# --- what the screen shows ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Crop:
+    """A box on a photo: what the UI needs to draw a thumbnail."""
+
+    detection_id: int
+    path: str
+    box: tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    deer_id: int
+    name: str
+    score: float
+    sex_age: str
+    exemplar: Crop | None
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    track_key: int
+    ref: TrackRef
+    crops: tuple[Crop, ...]
+    captured_at: dt.datetime | None
+    station: str
+    status: str
+    score: float | None
+    deer_id: int | None
+    deer_name: str | None
+    sex_age: str
+    candidates: tuple[Candidate, ...]
+
+
+def exemplar(session: Session, deer_id: int) -> Crop | None:
+    """The deer's exemplar crop: its chosen detection, else its best-scoring one."""
+    deer = session.get(Deer, deer_id)
+    if deer is None:
+        return None
+    stmt = (
+        select(Detection.id, Image.path, Detection.x, Detection.y, Detection.w, Detection.h)
+        .join(Image, Image.id == Detection.image_id)
+        .where(Detection.deer_id == deer_id, Detection.match_status != "rejected")
+    )
+    row = None
+    if deer.exemplar_detection_id is not None:
+        row = session.execute(stmt.where(Detection.id == deer.exemplar_detection_id)).first()
+    if row is None:
+        order = (Detection.match_status.in_(REVIEWED)).desc(), Detection.match_score.desc()
+        row = session.execute(stmt.order_by(*order, Detection.id).limit(1)).first()
+    if row is None:
+        return None
+    return Crop(row[0], row[1], (row[2], row[3], row[4], row[5]))
+
+
+def load_item(session: Session, track_key: int, *, top: int = 5) -> ReviewItem:
+    """Everything the review screen shows for one track."""
+    dets = track_detections(session, track_key)
+    lead = dets[0]
+    rows = session.execute(
+        select(Detection.id, Image.path, Image.captured_at, Deployment.station, Deployment.camera)
+        .join(Image, Image.id == Detection.image_id)
+        .join(Deployment, Deployment.id == Image.deployment_id)
+        .where(Detection.id.in_([d.id for d in dets]))
+    ).all()
+    info = {r[0]: r for r in rows}
+    crops = tuple(Crop(d.id, info[d.id][1], (d.x, d.y, d.w, d.h)) for d in dets)
+    cands: list[Candidate] = []
+    seen: set[int] = set()
+    for c in sorted(lead.candidates or [], key=lambda c: -float(c.get("score", 0.0))):
+        deer = session.get(Deer, int(c["deer_id"]))
+        while deer is not None and deer.merged_into is not None:
+            deer = session.get(Deer, deer.merged_into)
+        if deer is None or deer.id in seen:
+            continue
+        seen.add(deer.id)
+        cands.append(
+            Candidate(
+                deer.id, deer.name, float(c["score"]), deer.sex_age, exemplar(session, deer.id)
+            )
+        )
+        if len(cands) >= top:
+            break
+    deer = session.get(Deer, lead.deer_id) if lead.deer_id is not None else None
+    station = info[lead.id][3] + (f"/{info[lead.id][4]}" if info[lead.id][4] else "")
+    return ReviewItem(
+        track_key=track_key,
+        ref=ref_for(dets),
+        crops=crops,
+        captured_at=min((info[d.id][2] for d in dets if info[d.id][2]), default=None),
+        station=station,
+        status=lead.match_status,
+        score=lead.match_score,
+        deer_id=lead.deer_id,
+        deer_name=deer.name if deer else None,
+        sex_age=lead.sex_age,
+        candidates=tuple(cands),
+    )
+
+
+def known_deer(session: Session, search: str = "", *, limit: int = 200) -> list[tuple[int, str]]:
+    """(id, name) of deer not merged away, for a picker."""
+    stmt = select(Deer.id, Deer.name).where(Deer.merged_into.is_(None))
+    if search:
+        stmt = stmt.where(or_(Deer.name.ilike(f"%{search}%")))
+    return [(int(i), n) for i, n in session.execute(stmt.order_by(Deer.name).limit(limit))]

@@ -1,0 +1,312 @@
+"""The background tasks: thin wrappers over core functions that take a progress callback.
+
+Each task writes its life cycle to the job-status store: ``start`` (processing), throttled
+progress (which also refreshes the heartbeat), a heartbeat thread for long silent steps, then
+``complete`` or ``failed`` with a readable message. A ``DeertrackError`` fails the job at once
+with its own message (retrying cannot fix a bad request); any other exception is retried while
+Huey has retries left (the status says "retrying (attempt 2 of 3) ...") and then fails.
+
+Producers call the ``enqueue_*`` functions, which write the ``queued`` status and return the job
+id; :func:`enqueue_export` validates the request first and enqueues nothing when it is invalid.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from deertrack_core import settings
+from deertrack_core.errors import DeertrackError, JobError
+from deertrack_core.jobstatus import JobStatusStore, get_store
+from deertrack_core.reports.request import ExportRequest, validate_export_request
+from jobs.config import huey
+
+log = logging.getLogger(__name__)
+
+#: Seconds between two progress writes of one job (the last one always lands via ``complete``).
+PROGRESS_INTERVAL_S = 0.5
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a task body hands back: the file it wrote (if any), a JSON summary, a message."""
+
+    result_path: str | None = None
+    result: dict[str, Any] | None = None
+    message: str = "done"
+
+
+class ProgressWriter:
+    """A ``ProgressCallback`` that writes to the status store at most every ``interval`` s."""
+
+    def __init__(
+        self, store: JobStatusStore, job_id: str, *, interval: float = PROGRESS_INTERVAL_S
+    ) -> None:
+        self.store, self.job_id, self.interval = store, job_id, interval
+        self._last = 0.0
+        self.scale = (0.0, 100.0)  # a task with phases maps each phase onto part of 0-100 %
+
+    def __call__(self, done: int, total: int, message: str = "") -> None:
+        now = time.monotonic()
+        if now - self._last < self.interval:
+            return
+        self._last = now
+        low, high = self.scale
+        fraction = min(max(done / total, 0.0), 1.0) if total else 0.0
+        self.store.progress(self.job_id, round(low + (high - low) * fraction, 1), message)
+
+
+class Heartbeat:
+    """A daemon thread that marks the job alive every ``interval`` s while its task runs."""
+
+    def __init__(self, store: JobStatusStore, job_id: str, interval: float) -> None:
+        self.store, self.job_id, self.interval = store, job_id, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"heartbeat-{job_id}", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.store.heartbeat(self.job_id)
+            except Exception:  # noqa: BLE001 - a missed beat must not kill the task
+                log.warning("heartbeat of job %s failed", self.job_id, exc_info=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def _summary(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if hasattr(value, "as_dict"):
+        return value.as_dict()
+    if dataclasses.is_dataclass(value):
+        return dataclasses.asdict(value)
+    if isinstance(value, Mapping):
+        return dict(value)
+    return {"value": str(value)}
+
+
+def run_job(
+    job_id: str, task: Any, retries: int, body: Callable[[ProgressWriter], Outcome]
+) -> Outcome | None:
+    """Run ``body`` as job ``job_id``, writing every state change to the status store."""
+    store = get_store()
+    remaining = task.retries if task is not None else 0
+    attempt = retries - remaining + 1
+    store.start(job_id, attempt)
+    if attempt > 1:
+        store.progress(job_id, 0.0, f"started (attempt {attempt} of {retries + 1})")
+    writer = ProgressWriter(store, job_id)
+    try:
+        with Heartbeat(store, job_id, settings.job_heartbeat_s()):
+            outcome = body(writer)
+    except DeertrackError as exc:
+        log.warning("job %s failed: %s", job_id, exc)
+        store.fail(job_id, str(exc))
+        return None
+    except Exception as exc:
+        text = f"{type(exc).__name__}: {exc} (see the worker log for details)"
+        if remaining > 0:
+            store.retry(job_id, attempt + 1, retries + 1, text)
+        else:
+            store.fail(job_id, text)
+        raise  # Huey logs the traceback and schedules the retry
+    store.complete(job_id, outcome.result_path, outcome.result, outcome.message)
+    log.info("job %s completed: %s", job_id, outcome.message)
+    return outcome
+
+
+# --- the tasks ---------------------------------------------------------------------------------
+
+EXPORT_RETRIES = 1
+BACKFILL_RETRIES = 1
+REMATCH_RETRIES = 0
+INGEST_RETRIES = 0
+SELFTEST_RETRIES = 2
+
+
+def _export_body(params: dict[str, Any], job_id: str) -> Callable[[ProgressWriter], Outcome]:
+    def body(progress: ProgressWriter) -> Outcome:
+        try:
+            from deertrack_core.reports.build import build_export
+        except ImportError as exc:
+            raise JobError(
+                f"Report building is not available in this installation ({exc}).",
+                "Update DeerTrack; exports need deertrack_core.reports.build.",
+            ) from exc
+        request = validate_export_request(params)
+        out_dir = settings.export_dir() / job_id
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path = Path(build_export(request, out_dir, progress=progress)).resolve()
+        return Outcome(
+            result_path=str(path),
+            result={
+                "report_type": request.report_type,
+                "fmt": request.fmt,
+                "file": path.name,
+                "bytes": path.stat().st_size,
+            },
+            message=f"{request.report_type} ready: {path.name}",
+        )
+
+    return body
+
+
+@huey.task(retries=EXPORT_RETRIES, retry_delay=5, context=True)
+def export_task(job_id: str, params: dict[str, Any], task: Any = None) -> None:
+    run_job(job_id, task, EXPORT_RETRIES, _export_body(params, job_id))
+
+
+@huey.task(retries=BACKFILL_RETRIES, retry_delay=5, context=True)
+def backfill_task(job_id: str, params: dict[str, Any], task: Any = None) -> None:
+    def body(progress: ProgressWriter) -> Outcome:
+        from deertrack_core.reid.backfill import backfill
+
+        summary = backfill(progress=progress, **params)
+        return Outcome(result=_summary(summary), message="backfill finished")
+
+    run_job(job_id, task, BACKFILL_RETRIES, body)
+
+
+@huey.task(retries=REMATCH_RETRIES, context=True)
+def rematch_task(job_id: str, params: dict[str, Any], task: Any = None) -> None:
+    def body(progress: ProgressWriter) -> Outcome:
+        from deertrack_core.reid.matching import match_pending
+
+        summary = match_pending(progress=progress, **params)
+        return Outcome(result=_summary(summary), message="matching finished")
+
+    run_job(job_id, task, REMATCH_RETRIES, body)
+
+
+@huey.task(retries=INGEST_RETRIES, context=True)
+def ingest_task(job_id: str, params: dict[str, Any], task: Any = None) -> None:
+    def body(progress: ProgressWriter) -> Outcome:
+        from deertrack_core.ingest import import_detections, ingest_folder
+
+        md_json = params.get("md_json")
+        progress.scale = (0.0, 80.0 if md_json else 100.0)
+        csv = params.get("deployments_csv")
+        summary = ingest_folder(
+            Path(params["folder"]),
+            deployments_csv=Path(csv) if csv else None,
+            progress=progress,
+        )
+        result: dict[str, Any] = {"ingest": _summary(summary)}
+        if md_json:
+            progress.scale = (80.0, 100.0)
+            result["detections"] = _summary(import_detections(Path(md_json), progress=progress))
+        return Outcome(result=result, message="ingest finished")
+
+    run_job(job_id, task, INGEST_RETRIES, body)
+
+
+@huey.task(retries=SELFTEST_RETRIES, retry_delay=0, context=True)
+def selftest_task(job_id: str, params: dict[str, Any], task: Any = None) -> None:
+    """A job that only sleeps and reports: checks a worker end to end (and tests the plumbing).
+
+    ``seconds`` total run time over ``steps`` progress steps; the first ``fail_attempts``
+    attempts raise ``RuntimeError``; ``user_error`` raises a ``JobError`` instead.
+    """
+
+    def body(progress: ProgressWriter) -> Outcome:
+        attempt = SELFTEST_RETRIES - (task.retries if task is not None else 0) + 1
+        if params.get("user_error"):
+            raise JobError(str(params["user_error"]), "This is a self-test; nothing to fix.")
+        if attempt <= int(params.get("fail_attempts", 0)):
+            raise RuntimeError(f"self-test failure on attempt {attempt}")
+        steps = max(int(params.get("steps", 1)), 1)
+        pause = float(params.get("seconds", 0.0)) / steps
+        for step in range(steps):
+            time.sleep(pause)
+            progress(step + 1, steps, f"step {step + 1} of {steps}")
+        return Outcome(result={"attempt": attempt, "steps": steps}, message="self-test passed")
+
+    run_job(job_id, task, SELFTEST_RETRIES, body)
+
+
+# --- producers ---------------------------------------------------------------------------------
+
+
+def _submit(kind: str, task: Any, params: dict[str, Any]) -> str:
+    store = get_store()
+    job_id = store.create(kind, params).id
+    try:
+        task(job_id, params)
+    except Exception as exc:
+        store.fail(job_id, f"could not be queued: {exc}")
+        raise JobError(
+            f"The job queue is unreachable ({exc}).",
+            "Check DEERTRACK_REDIS_URL (or DEERTRACK_HUEY_PATH) and that Redis is running.",
+        ) from exc
+    log.info("queued %s job %s", kind, job_id)
+    return job_id
+
+
+def check_export(data: Mapping[str, Any]) -> ExportRequest:
+    """Validate an export request; named deployments are checked against the database."""
+    request = validate_export_request(data)
+    if request.deployments:
+        from deertrack_core import db
+
+        with db.session_scope() as session:
+            request = validate_export_request(data, session=session)
+    return request
+
+
+def enqueue_export(data: Mapping[str, Any]) -> str:
+    """Validate ``data`` and queue the export; raises ``ValidationError`` and queues nothing."""
+    request = check_export(data)
+    return _submit("export", export_task, request.as_dict())
+
+
+def enqueue_backfill(*, model: str | None = None, run_id: str | None = None) -> str:
+    params = {k: v for k, v in {"model": model, "run_id": run_id}.items() if v is not None}
+    return _submit("backfill", backfill_task, params)
+
+
+def enqueue_rematch() -> str:
+    return _submit("rematch", rematch_task, {})
+
+
+def enqueue_ingest(
+    folder: str | Path,
+    md_json: str | Path | None = None,
+    *,
+    deployments_csv: str | Path | None = None,
+) -> str:
+    params: dict[str, Any] = {"folder": str(Path(folder).resolve())}
+    if md_json:
+        params["md_json"] = str(Path(md_json).resolve())
+    if deployments_csv:
+        params["deployments_csv"] = str(Path(deployments_csv).resolve())
+    return _submit("ingest", ingest_task, params)
+
+
+def enqueue_selftest(
+    seconds: float = 0.0, steps: int = 1, *, fail_attempts: int = 0, user_error: str = ""
+) -> str:
+    params = {
+        "seconds": seconds,
+        "steps": steps,
+        "fail_attempts": fail_attempts,
+        "user_error": user_error,
+    }
+    return _submit("selftest", selftest_task, params)
+
+
+def queue_length() -> int:
+    """Tasks waiting in the queue (not yet picked up by a worker)."""
+    return huey.pending_count()

@@ -1,0 +1,114 @@
+"""Fixtures for the jobs area: status stores on every backend, a queue of the test's own, and a
+real worker process (``deertrack worker``) that a test can start and kill."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PG_ADMIN_DSN, REDIS_TEST_URL, ROOT, _backends, _pg_admin_connect
+
+STORE_KINDS = [*_backends(), "redis"]
+
+
+@pytest.fixture(params=STORE_KINDS)
+def store(request, tmp_path) -> Iterator:
+    """A job-status store on SQLite, PostgreSQL (fresh database each) or Redis (own prefix)."""
+    from deertrack_core import db, jobstatus
+    from deertrack_core.models import Base
+
+    kind = request.param
+    if kind == "redis":
+        prefix = request.getfixturevalue("redis_prefix")
+        yield jobstatus.RedisJobStatusStore(REDIS_TEST_URL, prefix=prefix)
+        return
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_path / 'jobs.db'}"
+        Base.metadata.create_all(db.get_engine(url))
+        yield jobstatus.SqlJobStatusStore(url)
+        db.dispose(url)
+        return
+    admin = _pg_admin_connect()
+    name = f"dt_jobs_{uuid.uuid4().hex[:12]}"
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg2://")
+    url = f"{base}/{name}"
+    Base.metadata.create_all(db.get_engine(url))
+    try:
+        yield jobstatus.SqlJobStatusStore(url)
+    finally:
+        db.dispose(url)
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture
+def redis_queue(redis_prefix, monkeypatch, tmp_path) -> Iterator[str]:
+    """Point the job queue and the status store at Redis under this test's own names."""
+    from jobs import config
+
+    name = f"{redis_prefix}q"
+    monkeypatch.setenv("DEERTRACK_REDIS_URL", REDIS_TEST_URL)
+    monkeypatch.setenv("DEERTRACK_QUEUE_NAME", name)
+    monkeypatch.setenv("DEERTRACK_JOB_HEARTBEAT_S", "0.2")
+    monkeypatch.setenv("DEERTRACK_JOB_STALE_S", "3")
+    monkeypatch.setenv("DEERTRACK_EXPORT_DIR", str(tmp_path / "exports"))
+    monkeypatch.delenv("DEERTRACK_HUEY_IMMEDIATE", raising=False)
+    config.configure()
+    yield name
+    config.huey.storage.flush_all()
+    monkeypatch.undo()
+    config.configure()
+
+
+@pytest.fixture
+def start_worker(tmp_path) -> Iterator[Callable[[], subprocess.Popen]]:
+    """Start ``deertrack worker`` as a real process with the test's environment."""
+    procs: list[subprocess.Popen] = []
+
+    def start() -> subprocess.Popen:
+        log = open(tmp_path / f"worker{len(procs)}.log", "wb")  # noqa: SIM115
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "deertrack_cli.main", "worker"],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        procs.append(proc)
+        return proc
+
+    yield start
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def wait_for(check: Callable[[], object], timeout: float = 60.0, every: float = 0.1):
+    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+def worker_log(tmp_path: Path) -> str:
+    return "\n".join(p.read_text(errors="replace") for p in sorted(tmp_path.glob("worker*.log")))

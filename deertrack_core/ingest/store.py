@@ -1,0 +1,299 @@
+"""ingest_folder: walk a folder, read each photo's metadata, store new photos in batches.
+
+Every batch is one transaction: a photo is either stored whole (one ``images`` row, its deployment
+created if new) or not at all, and an interrupted run keeps the batches already committed; running
+it again skips them as duplicates (the SHA-256 is unique).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from deertrack_core import db, paths, settings
+from deertrack_core.errors import IngestError
+from deertrack_core.ingest.clock import set_clock_offset
+from deertrack_core.ingest.exif import PhotoInfo, PhotoReadError, read_photo
+from deertrack_core.ingest.layout import (
+    DeploymentRow,
+    Locator,
+    Placement,
+    read_deployments_csv,
+    walk_images,
+)
+from deertrack_core.ingest.sequences import assign_sequences, refresh_deployment_spans
+from deertrack_core.models import Deployment, Image
+from deertrack_core.progress import ProgressCallback
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 200
+#: Reading is I/O plus hashing (hashlib releases the GIL), so a few threads overlap it.
+READ_THREADS = min(4, (os.cpu_count() or 1) + 1)
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class IngestSummary:
+    ingested: int
+    duplicates: int
+    failed: list[FileProblem]
+    untimed: int
+    deployments: int  # deployments the photos of this run belong to
+    sequences: int  # sequences (bursts) in those deployments after the run
+    deployments_created: int = 0
+    ignored_files: int = 0  # files that are not photos (videos, CSVs, ...)
+    untimed_files: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class _Counts:
+    ingested: int = 0
+    duplicates: int = 0
+    untimed: int = 0
+    created: int = 0
+    failed: list[FileProblem] = field(default_factory=list)
+    untimed_files: list[str] = field(default_factory=list)
+    deployment_ids: set[int] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class _Ready:
+    stored: str
+    info: PhotoInfo
+    place: Placement
+
+
+def ingest_folder(
+    root: Path,
+    *,
+    url: str | None = None,
+    deployments_csv: Path | None = None,
+    layout: str = "auto",
+    progress: ProgressCallback | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> IngestSummary:
+    """Ingest every photo under ``root``; see deertrack_core.ingest.layout for ``layout``.
+
+    Photo paths are stored with :func:`deertrack_core.paths.to_stored`. Unreadable files are
+    reported in ``failed`` and the run goes on; photos without a time are stored untimed.
+    """
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        raise IngestError(f"{root} is not a folder.", "Give the folder that holds the photos.")
+    root = root.resolve()
+    rows = read_deployments_csv(Path(deployments_csv)) if deployments_csv else None
+    locator = Locator(root, layout, rows)
+    db.require_schema(db.get_engine(url))
+    data_root = settings.data_root()
+
+    files, ignored = walk_images(root)
+    total = len(files)
+    counts = _Counts()
+    dep_cache: dict[tuple[str, str], _DepRef] = {}
+    applied_rows: set[int] = set()
+    log.info("ingest %s: %d photos", root, total)
+    with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+        for start in range(0, total, batch_size):
+            chunk = files[start : start + batch_size]
+            ready: list[_Ready] = []
+            for path, result in zip(chunk, pool.map(_read, chunk), strict=True):
+                rel = PurePosixPath(path.relative_to(root).as_posix())
+                if isinstance(result, str):
+                    counts.failed.append(FileProblem(rel.as_posix(), result))
+                    continue
+                try:
+                    place = locator.place(rel, result.camera_time)
+                except IngestError as exc:
+                    counts.failed.append(FileProblem(rel.as_posix(), exc.problem))
+                    continue
+                ready.append(_Ready(paths.to_stored(path, data_root), result, place))
+            _store_batch(url, ready, counts, dep_cache, applied_rows)
+            if progress:
+                progress(
+                    min(start + batch_size, total),
+                    total,
+                    f"{counts.ingested} new, {counts.duplicates} duplicate, "
+                    f"{len(counts.failed)} failed",
+                )
+    with db.session_scope(url) as session:
+        sequences = assign_sequences(session, counts.deployment_ids)
+        refresh_deployment_spans(session, counts.deployment_ids)
+    if progress and total == 0:
+        progress(0, 0, "no photos found")
+    summary = IngestSummary(
+        ingested=counts.ingested,
+        duplicates=counts.duplicates,
+        failed=counts.failed,
+        untimed=counts.untimed,
+        deployments=len(counts.deployment_ids),
+        sequences=sequences,
+        deployments_created=counts.created,
+        ignored_files=ignored,
+        untimed_files=counts.untimed_files,
+    )
+    log.info(
+        "ingest %s done: %d new, %d duplicate, %d failed, %d untimed",
+        root,
+        summary.ingested,
+        summary.duplicates,
+        len(summary.failed),
+        summary.untimed,
+    )
+    return summary
+
+
+def _read(path: Path) -> PhotoInfo | str:
+    try:
+        return read_photo(path)
+    except PhotoReadError as exc:
+        return str(exc)
+
+
+_DepRef = tuple[int, float]  # deployment id, clock offset in seconds
+
+
+def _store_batch(
+    url: str | None,
+    ready: list[_Ready],
+    counts: _Counts,
+    dep_cache: dict[tuple[str, str], _DepRef],
+    applied_rows: set[int],
+) -> None:
+    if not ready:
+        return
+    try:
+        _store(url, ready, counts, dep_cache, applied_rows)
+    except IntegrityError:
+        # Another process stored some of these photos meanwhile: redo one photo at a time.
+        log.info("batch collided with a concurrent ingest; storing one photo at a time")
+        for item in ready:
+            try:
+                _store(url, [item], counts, dep_cache, applied_rows)
+            except IntegrityError:
+                counts.duplicates += 1
+
+
+def _store(url, ready, counts, dep_cache, applied_rows) -> None:
+    """One transaction: deployments, then the new photos. Counts change only once committed."""
+    local_cache = dict(dep_cache)
+    local_applied = set(applied_rows)
+    with db.session_scope(url) as session:
+        deps, created = _deployments(session, ready, local_cache, local_applied)
+        rows, dups = _new_rows(session, ready, deps)
+        if rows:
+            session.execute(insert(Image), rows)
+    dep_cache.update(local_cache)
+    applied_rows.update(local_applied)
+    counts.created += created
+    counts.ingested += len(rows)
+    counts.duplicates += dups
+    for r in rows:
+        counts.deployment_ids.add(r["deployment_id"])
+        if r["time_source"] == "none":
+            counts.untimed += 1
+            counts.untimed_files.append(r["path"])
+
+
+def _key(place: Placement) -> tuple[str, str]:
+    return place.station[:200], place.camera[:200]
+
+
+def _deployments(
+    session: Session,
+    ready: Sequence[_Ready],
+    cache: dict[tuple[str, str], _DepRef],
+    applied_rows: set[int],
+) -> tuple[dict[tuple[str, str], _DepRef], int]:
+    """The deployment of each placement, created when new; CSV attributes applied once per run."""
+    created = 0
+    for item in ready:
+        key = _key(item.place)
+        row = item.place.row
+        if key in cache and (row is None or row.line in applied_rows):
+            continue
+        dep = session.scalars(
+            select(Deployment).where(Deployment.station == key[0], Deployment.camera == key[1])
+        ).one_or_none()
+        new = dep is None
+        if dep is None:
+            dep = Deployment(station=key[0], camera=key[1], clock_offset_s=0.0)
+            session.add(dep)
+            session.flush()
+            created += 1
+        if row is not None and row.line not in applied_rows:
+            _apply_row(session, dep, row, new=new)
+            applied_rows.add(row.line)
+        cache[key] = (dep.id, float(dep.clock_offset_s or 0.0))
+    return cache, created
+
+
+def _apply_row(session: Session, dep: Deployment, row: DeploymentRow, *, new: bool) -> None:
+    for attr in ("latitude", "longitude", "start", "end", "timezone"):
+        value = getattr(row, attr)
+        if value is not None:
+            setattr(dep, attr, value)
+    if row.clock_offset_s is None or row.clock_offset_s == (dep.clock_offset_s or 0.0):
+        pass
+    elif new:
+        dep.clock_offset_s = row.clock_offset_s
+    else:
+        # Photos stored earlier must move with the new offset (and it is audited).
+        set_clock_offset(session, dep.id, row.clock_offset_s, f"{settings.current_user()} (CSV)")
+    session.flush()
+
+
+def _new_rows(
+    session: Session, ready: Sequence[_Ready], deps: dict[tuple[str, str], _DepRef]
+) -> tuple[list[dict[str, Any]], int]:
+    shas = [r.info.sha256 for r in ready]
+    existing = set(session.scalars(select(Image.sha256).where(Image.sha256.in_(shas))).all())
+    rows: list[dict[str, Any]] = []
+    dups = 0
+    for item in ready:
+        info = item.info
+        if info.sha256 in existing:
+            dups += 1
+            continue
+        existing.add(info.sha256)
+        dep_id, offset = deps[_key(item.place)]
+        captured = None
+        if info.camera_time is not None:
+            captured = info.camera_time + dt.timedelta(seconds=offset)
+        rows.append(
+            {
+                "deployment_id": dep_id,
+                "path": item.stored,
+                "sha256": info.sha256,
+                "file_size": info.file_size,
+                "camera_time": info.camera_time,
+                "captured_at": captured,
+                "time_source": info.time_source,
+                "width": info.width,
+                "height": info.height,
+                "orientation": info.orientation,
+                "make": info.make,
+                "model": info.model,
+                "species_tag": (info.species_tag or item.place.species or None),
+                "individual_tag": info.individual_tag,
+            }
+        )
+    return rows, dups

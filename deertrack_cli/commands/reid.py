@@ -1,0 +1,55 @@
+"""deertrack reid: match detections that have no deer yet against the known deer."""
+
+from __future__ import annotations
+
+import argparse
+
+from deertrack_core.progress import tqdm_progress
+from deertrack_core.reid.matching import NEW_INDIVIDUAL_MODES, match_pending
+from deertrack_core.reid.prototypes import PROTOTYPE_KINDS
+
+NAME = "reid"
+HELP = (
+    "Re-identify animal detections that have no deer yet: auto-match above the threshold, "
+    "otherwise propose candidates for review (or create new individuals)."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--url", help="database URL (default: DEERTRACK_DATABASE_URL)")
+    parser.add_argument(
+        "--threshold", type=float, help="match threshold (default: the active recorded one)"
+    )
+    parser.add_argument(
+        "--new-individuals",
+        choices=NEW_INDIVIDUAL_MODES,
+        help="below the threshold: propose or create (default: DEERTRACK_NEW_INDIVIDUALS)",
+    )
+    parser.add_argument(
+        "--prototype", choices=PROTOTYPE_KINDS, default="mean", help="deer prototype (mean)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    bar = tqdm_progress("matching")
+    try:
+        summary = match_pending(
+            args.url,
+            threshold=args.threshold,
+            new_individuals=args.new_individuals,
+            prototype=args.prototype,
+            progress=bar,
+        )
+    finally:
+        bar.close()
+    print(
+        f"matched {summary.detections} detections in {summary.tracks} tracks against "
+        f"{summary.gallery_deer} known deer (model {summary.model}, threshold "
+        f"{summary.threshold:.3f}, {summary.mode})"
+    )
+    print(
+        f"auto {summary.auto}, new individuals {summary.new}, proposed for review "
+        f"{summary.proposed}, skipped (no embedding) {summary.skipped}"
+    )
+    print(f"scores logged: {summary.scores_logged} (run {summary.run_id})")
+    return 0

@@ -49,7 +49,7 @@ class ProgressWriter:
         self, store: JobStatusStore, job_id: str, *, interval: float = PROGRESS_INTERVAL_S
     ) -> None:
         self.store, self.job_id, self.interval = store, job_id, interval
-        self._last = 0.0
+        self._last = float("-inf")
         self.scale = (0.0, 100.0)  # a task with phases maps each phase onto part of 0-100 %
 
     def __call__(self, done: int, total: int, message: str = "") -> None:

@@ -91,7 +91,7 @@ def start_worker(tmp_path) -> Iterator[Callable[[], subprocess.Popen]]:
     yield start
     for proc in procs:
         if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(signal.SIGTERM)
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:

@@ -116,3 +116,14 @@ def test_max_gallery_agrees_with_max_similarity():
 def test_unknown_prototype_kind_is_refused():
     with pytest.raises(ValueError, match="prototype kind must be one of"):
         p.Gallery("median")
+
+
+def test_max_gallery_scores_only_new_columns_on_request():
+    emb, labels = _data(seed=8)
+    g = p.Gallery.from_exemplars(emb, labels, kind="max")
+    known = len(g)
+    g.add(3, emb[:2])  # an existing deer gains exemplars
+    g.add(99, emb[2:4])  # a new deer
+    full = g.scores(emb[:3])
+    assert np.allclose(g.scores(emb[:3], first=known), full[:, known:], atol=1e-6)
+    assert np.isclose(full[2, -1], 1.0, atol=1e-6)

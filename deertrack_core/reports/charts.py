@@ -1,0 +1,137 @@
+"""Report charts: Altair specifications rendered to PNG with vl-convert (offline, no browser).
+
+Each function takes an already aggregated, small DataFrame (never the raw detections) and
+returns PNG bytes; the chart data are embedded in the specification.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from deertrack_core.analysis.activity import CLASSES
+
+#: One colour per sex/age class, the same in every chart.
+CLASS_COLOURS = {"buck": "#8c510a", "doe": "#d8a03d", "fawn": "#35978f", "unknown": "#b0b0b0"}
+
+FONT = "Liberation Sans, DejaVu Sans, sans-serif"
+
+
+def _class_scale(classes: list[str]) -> alt.Scale:
+    domain = [c for c in CLASSES if c in classes] + [c for c in classes if c not in CLASSES]
+    return alt.Scale(domain=domain, range=[CLASS_COLOURS.get(c, "#777777") for c in domain])
+
+
+def render_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
+    """The chart as PNG bytes (vl-convert renders Vega-Lite without a browser)."""
+    import vl_convert
+
+    spec = (
+        chart.configure(font=FONT, background="white")
+        .configure_view(strokeWidth=0)
+        .configure_axis(labelFontSize=10, titleFontSize=11)
+        .configure_legend(labelFontSize=10, titleFontSize=11, orient="top")
+        .to_dict()
+    )
+    return vl_convert.vegalite_to_png(spec, scale=scale)
+
+
+def activity_chart(table: pd.DataFrame, measure: str = "events", title: str = "") -> bytes:
+    """Stacked bars per period by sex/age class. ``table``: period_label, sex_age, measure."""
+    classes = sorted(set(table["sex_age"]))
+    order = list(dict.fromkeys(table["period_label"]))
+    many = len(order) > 40
+    chart = (
+        alt.Chart(table, title=title)
+        .mark_bar(size=max(2, min(30, 440 // max(1, len(order)))) if many else alt.Undefined)
+        .encode(
+            x=alt.X(
+                "period_label:O",
+                sort=order,
+                title=None,
+                axis=alt.Axis(labelAngle=-50, labelOverlap=True, labelLimit=120),
+            ),
+            y=alt.Y(f"sum({measure}):Q", title=measure.replace("_", " ").capitalize()),
+            color=alt.Color("sex_age:N", scale=_class_scale(classes), title="Sex/age class"),
+            order=alt.Order("class_order:Q"),
+        )
+        .transform_calculate(
+            class_order=f"indexof({[c for c in CLASSES]!r}, datum.sex_age)".replace("'", '"')
+        )
+        .properties(width=460, height=220)
+    )
+    return render_png(chart)
+
+
+def individuals_chart(totals: pd.DataFrame) -> bytes:
+    """Distinct individuals per period (line with points). ``totals``: period_label, individuals."""
+    order = list(totals["period_label"])
+    base = alt.Chart(totals).encode(
+        x=alt.X(
+            "period_label:O",
+            sort=order,
+            title=None,
+            axis=alt.Axis(labelAngle=-50, labelOverlap=True, labelLimit=120),
+        ),
+        y=alt.Y("individuals:Q", title="Distinct individuals", axis=alt.Axis(tickMinStep=1)),
+    )
+    chart = (
+        base.mark_line(color="#4a6741") + base.mark_point(color="#4a6741", filled=True)
+    ).properties(width=460, height=140)
+    return render_png(chart)
+
+
+def hourly_chart(hourly: pd.DataFrame) -> bytes:
+    """Independent events per hour of day, stacked by class. ``hourly``: hour, sex_age, events."""
+    classes = sorted(set(hourly["sex_age"]))
+    chart = (
+        alt.Chart(hourly)
+        .mark_bar()
+        .encode(
+            x=alt.X("hour:O", title="Hour of day (camera local time)", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("sum(events):Q", title="Independent events"),
+            color=alt.Color("sex_age:N", scale=_class_scale(classes), title="Sex/age class"),
+        )
+        .properties(width=460, height=180)
+    )
+    return render_png(chart)
+
+
+def timeline_chart(daily: pd.DataFrame, stations: list[str], start, end) -> bytes:
+    """One deer's sightings: day × station, dot size = detections that day.
+
+    ``daily``: date, station, detections.
+    """
+    day = pd.Timedelta(days=1)
+    domain = [(pd.Timestamp(start) - day).isoformat(), (pd.Timestamp(end) + day).isoformat()]
+    chart = (
+        alt.Chart(daily)
+        .mark_circle(color="#8c510a", opacity=0.75)
+        .encode(
+            x=alt.X(
+                "date:T",
+                title=None,
+                scale=alt.Scale(domain=domain, nice=False),
+                axis=alt.Axis(format="%b %d", labelOverlap=True),
+            ),
+            y=alt.Y("station:N", sort=stations, title=None),
+            size=alt.Size("detections:Q", scale=alt.Scale(range=[20, 220]), legend=None),
+        )
+        .properties(width=420, height=max(40, 18 * len(stations)))
+    )
+    return render_png(chart)
+
+
+def station_rates_chart(summary: pd.DataFrame) -> bytes:
+    """Events per 100 trap nights per station (horizontal bars)."""
+    data = summary[["station", "events_per_100"]].fillna(0)
+    chart = (
+        alt.Chart(data)
+        .mark_bar(color="#4a6741")
+        .encode(
+            y=alt.Y("station:N", sort="-x", title=None),
+            x=alt.X("events_per_100:Q", title="Independent events per 100 trap nights"),
+        )
+        .properties(width=420, height=max(60, 20 * len(data)))
+    )
+    return render_png(chart)

@@ -1,0 +1,94 @@
+"""What every report starts from: the request's rows, loaded once, and the cover's metadata."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from deertrack_core.analysis import load
+from deertrack_core.analysis.events import independent_events
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """Rows of one export request. ``detections`` already carry the independent-event flags."""
+
+    request: object  # ExportRequest
+    detections: pd.DataFrame
+    deployments: pd.DataFrame
+    deer: pd.DataFrame
+    start: dt.date
+    end: dt.date
+    synthetic: bool
+
+    @property
+    def minutes(self) -> float:
+        return float(self.request.independence_minutes)
+
+    @property
+    def group_by(self) -> str:
+        return str(self.request.group_by)
+
+    def filters(self) -> tuple[tuple[str, str], ...]:
+        """The cover's filter table rows."""
+        deps = self.deployments
+        if getattr(self.request, "deployments", ()):
+            labels = [
+                f"{s}/{c}" if c else s for s, c in zip(deps["station"], deps["camera"], strict=True)
+            ]
+            cameras = ", ".join(labels)
+        else:
+            cameras = f"all ({len(deps)} deployments at {deps['station'].nunique()} stations)"
+        asked = self.request
+        rng = f"{self.start.isoformat()} to {self.end.isoformat()}" + (
+            "" if asked.start_date and asked.end_date else " (span of the photos)"
+        )
+        return (
+            ("Date range", rng),
+            ("Cameras", cameras),
+            ("Grouping", self.group_by),
+            (
+                "Independence interval",
+                f"{self.minutes:g} minutes — records of the same deer (or the same species when "
+                "unidentified) at the same station within this interval of the event's first "
+                "record count as one independent event (camtrapR minDeltaTime)",
+            ),
+            (
+                "Detections included",
+                "animal boxes on timed photos; boxes a reviewer rejected are left out",
+            ),
+        )
+
+
+def load_inputs(session: Session, request, *, with_events: bool = True) -> ReportInputs:
+    """Load the detections, deployments and deer a request covers (one query each)."""
+    deployments = load.load_deployments(session, request.deployments)
+    deer = load.load_deer(session)
+    detections = load.load_detections(
+        session,
+        start=request.start_date,
+        end=request.end_date,
+        deployments=request.deployments,
+    )
+    start, end = request.start_date, request.end_date
+    if start is None or end is None:
+        span_lo = detections["captured_at"].min() if len(detections) else pd.NaT
+        span_hi = detections["captured_at"].max() if len(detections) else pd.NaT
+        today = dt.date.today()
+        start = start or (span_lo.date() if pd.notna(span_lo) else today)
+        end = end or (span_hi.date() if pd.notna(span_hi) else today)
+    if with_events:
+        detections = independent_events(detections, float(request.independence_minutes))
+    used_deer = deer[deer["canonical_id"].isin(detections["deer_id"].dropna().unique())]
+    return ReportInputs(
+        request=request,
+        detections=detections,
+        deployments=deployments,
+        deer=deer,
+        start=start,
+        end=end,
+        synthetic=load.is_synthetic(deployments, used_deer if len(used_deer) else deer),
+    )

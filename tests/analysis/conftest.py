@@ -1,0 +1,1 @@
+from tests.reports.conftest import archive, make_request  # noqa: F401 - shared fixtures

@@ -1,0 +1,102 @@
+"""Camtrap DP export validated offline against the official schemas; import of the official
+example package."""
+
+from __future__ import annotations
+
+import csv
+import json
+import zipfile
+
+import pytest
+
+from deertrack_core.reports.build import build_export
+from deertrack_core.reports.camtrap_dp import import_package
+from tests.reports.camtrap_validation import profile_errors, standards_dir, table_errors
+from tests.reports.conftest import sqlite_only
+
+
+@pytest.fixture
+def standards():
+    path = standards_dir()
+    if path is None:
+        pytest.skip("../shared/standards/camtrap-dp is absent")
+    return path
+
+
+@pytest.fixture
+def package(archive, make_request, tmp_path, db_url):
+    path = build_export(make_request("camtrap_dp"), tmp_path / "out", url=db_url)
+    folder = tmp_path / "pkg"
+    with zipfile.ZipFile(path) as zf:
+        zf.extractall(folder)
+    return folder
+
+
+@sqlite_only
+def test_export_zip_holds_the_descriptor_and_three_tables(package):
+    names = {p.name for p in package.iterdir()}
+    assert {"datapackage.json", "deployments.csv", "media.csv", "observations.csv"} <= names
+
+
+@sqlite_only
+def test_descriptor_follows_the_camtrap_dp_profile(package, standards):
+    descriptor = json.loads((package / "datapackage.json").read_text())
+    assert profile_errors(descriptor, standards) == []
+
+
+@sqlite_only
+def test_tables_follow_the_official_table_schemas(package, standards):
+    assert table_errors(package, standards) == []
+
+
+def test_observations_carry_individual_and_bbox(package, archive):
+    rows = list(csv.DictReader((package / "observations.csv").open()))
+    doe = [
+        r
+        for r in rows
+        if r["individualID"] == str(archive["doe"]) and r["observationLevel"] == "media"
+    ]
+    assert len(doe) == 4
+    assert doe[0]["bboxX"] == "0.375" and doe[0]["scientificName"] == "Odocoileus virginianus"
+    assert {r["classificationMethod"] for r in doe} == {"human", "machine"}
+    assert doe[0]["sex"] == "female"
+
+
+@sqlite_only
+def test_event_observations_follow_the_independence_interval(package):
+    rows = list(csv.DictReader((package / "observations.csv").open()))
+    assert sum(r["observationLevel"] == "event" for r in rows) == 6
+
+
+@sqlite_only
+def test_media_times_carry_the_deployment_offset(package):
+    rows = list(csv.DictReader((package / "media.csv").open()))
+    assert rows[0]["timestamp"] == "2024-06-01T06:00:00-05:00"
+
+
+def test_import_of_the_official_example_package(engine, standards, db_url):
+    summary = import_package(standards / "example", url=db_url)
+    assert summary.deployments == 4
+    assert summary.images == 423
+    assert summary.detections == 337 + 33 + 20
+    assert summary.event_observations_skipped == 36
+
+
+@sqlite_only
+def test_importing_the_example_twice_adds_nothing(engine, standards, db_url):
+    import_package(standards / "example", url=db_url)
+    again = import_package(standards / "example", url=db_url)
+    assert (again.deployments, again.images, again.detections) == (0, 0, 0)
+
+
+@sqlite_only
+def test_imported_local_media_have_absolute_paths_and_boxes(engine, standards, db_url, session):
+    from sqlalchemy import select
+
+    from deertrack_core.models import Detection, Image
+
+    import_package(standards / "example", url=db_url)
+    local = session.scalars(select(Image.path).where(Image.path.like("/%"))).all()
+    assert len(local) == 10
+    boxed = session.scalars(select(Detection).where(Detection.w < 1.0)).all()
+    assert len(boxed) == 20

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from PIL import Image as PILImage
 from PIL import ImageDraw
 from sqlalchemy.orm import Session
@@ -18,7 +19,9 @@ from deertrack_core.models import (
     Deer,
     Deployment,
     Detection,
+    Embedding,
     Image,
+    ReidSetting,
     ReidSimilarityScore,
 )
 
@@ -44,8 +47,11 @@ def _photo(path: Path, seed: int) -> None:
     img.save(path, "JPEG", quality=80)
 
 
-def build(session: Session, root: Path, *, threshold: float = 0.85) -> Archive:
-    """Write the archive; commits."""
+def build(
+    session: Session, root: Path, *, threshold: float = 0.85, evidence: bool = False
+) -> Archive:
+    """Write the archive; commits. ``evidence`` adds reviewed sightings with embeddings (two
+    more per deer) and records ``test-model`` as the active model, for calibration."""
     deps = [Deployment(station="North", camera="C1"), Deployment(station="Creek", camera="C2")]
     session.add_all(deps)
     deer = [Deer(name=f"Deer {i + 1:03d}", sex_age=s) for i, s in enumerate(["buck", "doe", "doe"])]
@@ -138,6 +144,8 @@ def build(session: Session, root: Path, *, threshold: float = 0.85) -> Archive:
                     run_id="run-1",
                 )
             )
+    if evidence:
+        _evidence(session, deer, deps, reviewed, detection, threshold)
     session.commit()
     order = sorted(range(len(top)), key=lambda i: abs(top[i] - threshold))
     return Archive(
@@ -147,3 +155,26 @@ def build(session: Session, root: Path, *, threshold: float = 0.85) -> Archive:
         reviewed=reviewed,
         root=root,
     )
+
+
+def _evidence(session, deer, deps, reviewed, detection, threshold) -> None:
+    rng = np.random.default_rng(3)
+    centres = rng.normal(size=(len(deer), 16))
+    for i, d in enumerate(deer):
+        for k in range(2):
+            det = detection(
+                deps[k],
+                T0 + dt.timedelta(days=20 + 3 * i + k),
+                deer_id=d.id,
+                match_status="confirmed",
+                match_score=0.9,
+                track_id=300 + 10 * i + k,
+            )
+            reviewed.append(det.id)
+    for det_id in reviewed:
+        owner = session.get(Detection, det_id).deer_id
+        i = [d.id for d in deer].index(owner)
+        v = centres[i] + rng.normal(scale=1.0, size=16)
+        v = (v / np.linalg.norm(v)).astype(np.float32)
+        session.add(Embedding(detection_id=det_id, model="test-model", dim=16, vector=v.tobytes()))
+    session.add(ReidSetting(model="test-model", threshold=threshold, goal="test", set_by="factory"))

@@ -1,0 +1,103 @@
+"""Individuals: the gallery of known deer; one deer's sightings, stations and edits."""
+
+import pandas as pd
+import streamlit as st
+
+from deertrack_core import individuals, review
+from ui import deer_view, errors, resources
+from ui import state as K
+
+url = resources.start_page("Individual deer")
+user = resources.user()
+if notice := st.session_state.pop(K.DEER_NOTICE, None):
+    st.toast(notice, icon=":material/check:")
+
+
+def edit(fn, *args, message: str, **kw):
+    with errors.shown():
+        with resources.session() as s:
+            result = fn(s, *args, user=user, **kw)
+        resources.clear_caches()
+        st.session_state[K.DEER_NOTICE] = message
+        st.rerun()
+        return result
+
+
+selected = st.session_state.get(K.DEER_SELECTED)
+if selected is None:
+    search = st.text_input("Find a deer by name or tag", key=K.DEER_SEARCH)
+    with resources.session() as s:
+        cards = individuals.gallery(s, search=search)
+        total = individuals.deer_count(s)
+    st.caption(f"{total:,} individuals; the most sighted first. Open one to see its history.")
+    if not cards:
+        st.info("No individuals yet: they appear as detections are matched and reviewed.")
+        st.page_link("pages/review.py", label="Review detections", icon=":material/fact_check:")
+    deer_view.gallery(cards)
+    st.stop()
+
+with resources.session() as s:
+    deer = individuals.get_deer(s, selected)
+    rows = individuals.sightings(s, selected)
+    table = individuals.stations(s, selected)
+    others = {i: n for i, n in review.known_deer(s) if i != selected}
+
+if st.button("Back to the gallery", key="deer_back", icon=":material/arrow_back:"):
+    st.session_state.pop(K.DEER_SELECTED, None)
+    st.rerun()
+st.header(f"{deer.name} · {deer.sex_age}")
+st.caption(f"{len(rows)} sightings at {len(table)} cameras")
+deer_view.timeline(rows)
+left, right = st.columns([2, 3], gap="large")
+with left:
+    st.subheader("Cameras")
+    st.dataframe(
+        pd.DataFrame([r.__dict__ for r in table]).rename(
+            columns={"station": "camera", "first_seen": "first seen", "last_seen": "last seen"}
+        ),
+        hide_index=True,
+    )
+with right:
+    st.subheader("Latest sightings")
+    deer_view.strip(rows)
+
+st.subheader("Edit")
+a, b = st.columns(2, gap="large")
+with a:
+    name = st.text_input("Name or tag", value=deer.name, key=f"{K.DEER_RENAME}_{selected}")
+    if st.button("Rename", key="deer_rename_btn"):
+        edit(individuals.rename, selected, name, message=f"Renamed to {name}.")
+    notes = st.text_area("Notes", value=deer.notes, key=f"{K.DEER_NOTES}_{selected}")
+    if st.button("Save notes", key="deer_notes_btn"):
+        edit(individuals.set_notes, selected, notes, message="Notes saved.")
+with b:
+    merge = st.selectbox(
+        "Merge another deer into this one",
+        list(others),
+        format_func=others.get,
+        index=None,
+        key=K.DEER_MERGE_WITH,
+    )
+    if st.button(
+        "Merge",
+        key="deer_merge_btn",
+        disabled=merge is None,
+        help="Its sightings move here; it is kept in the audit trail",
+    ):
+        edit(
+            individuals.merge,
+            selected,
+            merge,
+            message=f"Merged {others.get(merge)} into {deer.name}.",
+        )
+    det_ids = [r.detection_id for r in rows]
+    move = st.selectbox(
+        "Move a wrong detection out", det_ids, index=None, key=K.DEER_MOVE_DETECTION
+    )
+    targets = {"queue": "back to the review queue", "new": "a new individual"} | {
+        str(i): n for i, n in others.items()
+    }
+    target = st.selectbox("…to", list(targets), format_func=targets.get, key=K.DEER_MOVE_TARGET)
+    if st.button("Move out", key="deer_move_btn", disabled=move is None):
+        to = None if target == "queue" else target if target == "new" else int(target)
+        edit(individuals.move_out, move, to=to, message=f"Detection {move} moved out.")

@@ -1,0 +1,87 @@
+"""Overview: what is in the archive, how it grew, what to do next."""
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from deertrack_core import stats
+from ui import jobs, resources
+
+url = resources.start_page(
+    "DeerTrack", "Trail-camera photos to reviewed sightings of individual deer"
+)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def load(url: str):
+    with resources.session() as s:
+        return stats.overview_counts(s), stats.detections_over_time(s)
+
+
+counts, over_time = load(url)
+
+cols = st.columns(5)
+cols[0].metric("Photos", f"{counts.images:,}")
+cols[1].metric("Animal detections", f"{counts.animal_detections:,}")
+cols[2].metric("Individual deer", f"{counts.individuals:,}")
+cols[3].metric("Cameras", f"{counts.deployments:,}")
+cols[4].metric("Awaiting review", f"{counts.awaiting_review:,}")
+
+left, right = st.columns([3, 2], gap="large")
+with left:
+    st.subheader("Detections over time")
+    if over_time:
+        df = pd.DataFrame(over_time)
+        df["day"] = pd.to_datetime(df["day"])
+        chart = (
+            alt.Chart(df)
+            .mark_bar()
+            .encode(
+                x=alt.X("yearmonthdate(day):T", title="Day"),
+                y=alt.Y("sum(detections):Q", title="Animal detections"),
+                color=alt.Color(
+                    "status:N",
+                    title="",
+                    scale=alt.Scale(
+                        domain=["reviewed", "not reviewed"], range=["#3f6b3a", "#c9b27c"]
+                    ),
+                ),
+                tooltip=["yearmonthdate(day):T", "status:N", "sum(detections):Q"],
+            )
+            .properties(height=260)
+        )
+        st.altair_chart(chart, width="stretch")
+    else:
+        st.caption("No dated detections yet.")
+
+with right:
+    st.subheader("What to do next")
+    if counts.images == 0:
+        st.write("The archive is empty: start by importing a folder of photos.")
+        st.page_link("pages/import_data.py", label="Import photos", icon=":material/upload:")
+    if counts.images_without_detections:
+        st.write(
+            f"**{counts.images_without_detections:,}** photos have no detections yet "
+            "(empty frames, or no MegaDetector file imported for them)."
+        )
+        st.page_link("pages/import_data.py", label="Import detections", icon=":material/upload:")
+    if counts.awaiting_review:
+        st.write(f"**{counts.awaiting_review:,}** animal detections await review.")
+        st.page_link("pages/review.py", label="Review detections", icon=":material/fact_check:")
+    if counts.reviewed:
+        st.write(f"**{counts.reviewed:,}** detections reviewed: enough to check the threshold.")
+        st.page_link("pages/threshold.py", label="Tune the threshold", icon=":material/tune:")
+    st.page_link("pages/exports.py", label="Export a report", icon=":material/download:")
+
+    st.subheader("Latest jobs")
+    latest = jobs.recent(5)
+    if jobs.store() is None:
+        st.caption("The job system is not installed yet.")
+    elif latest:
+        st.dataframe(
+            pd.DataFrame(jobs.table(latest))[["kind", "status", "progress", "finished"]],
+            hide_index=True,
+            column_config={"progress": jobs.PROGRESS_COLUMN},
+        )
+    else:
+        st.caption("No jobs have run yet.")

@@ -1,0 +1,77 @@
+"""Similarity: histograms of every logged score, matched vs not and same vs different deer."""
+
+import streamlit as st
+
+from deertrack_core import stats
+from ui import charts, resources
+from ui import state as K
+
+url = resources.start_page(
+    "Similarity scores",
+    "Every match decision logs all its scores. Good separation between the colours means a "
+    "threshold can tell deer apart.",
+)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def options(url: str):
+    with resources.session() as s:
+        return stats.score_models(s), dict(stats.deployments(s))
+
+
+@st.cache_data(ttl=60, show_spinner="Counting scores…")
+def histograms(url: str, flt: stats.ScoreFilter, bins: int):
+    with resources.session() as s:
+        return stats.histogram_matched(s, flt, bins=bins), stats.histogram_truth(s, flt, bins=bins)
+
+
+models, cameras = options(url)
+if not models:
+    st.info(
+        "No similarity scores have been logged yet. Scores appear when detections are matched: "
+        "import photos and a MegaDetector file, then run matching (Jobs page).",
+        icon=":material/info:",
+    )
+    st.page_link("pages/jobs.py", label="Jobs", icon=":material/schedule:")
+    st.stop()
+
+c1, c2, c3, c4 = st.columns([3, 3, 3, 2])
+model = c1.selectbox("Model", models, key=K.SIM_MODEL)
+picked = c2.multiselect("Cameras", list(cameras), format_func=cameras.get, key=K.SIM_CAMERAS)
+dates = c3.date_input("Period (photo dates)", value=(), key=K.SIM_DATES)
+bins = c4.select_slider("Bins", [20, 40, 50, 80, 100], value=50, key=K.SIM_BINS)
+start, end = (tuple(dates) + (None, None))[:2] if isinstance(dates, tuple) else (dates, None)
+flt = stats.ScoreFilter(model, start, end or start, tuple(picked))
+
+with resources.session() as s:
+    try:
+        from deertrack_core.reid.matching import active_threshold
+
+        threshold = active_threshold(s)[1]
+    except ImportError:
+        threshold = None
+matched, truth = histograms(url, flt, bins)
+
+if not matched:
+    st.warning("No scores match these filters.")
+    st.stop()
+st.altair_chart(
+    charts.histogram(matched, threshold, "All scores: matched vs not matched"), width="stretch"
+)
+st.caption(f"{sum(r['count'] for r in matched):,} scores; dashed line: the active threshold.")
+if truth:
+    st.altair_chart(
+        charts.histogram(truth, threshold, "Reviewed detections: same deer vs different deer"),
+        width="stretch",
+    )
+    st.caption(
+        f"{sum(r['count'] for r in truth):,} scores of reviewed detections. Overlap between the "
+        "two colours is where the machine will make mistakes."
+    )
+else:
+    st.info(
+        "No reviewed detections yet, so same-deer vs different-deer cannot be shown. Review some "
+        "detections and this chart appears.",
+        icon=":material/info:",
+    )
+    st.page_link("pages/review.py", label="Review detections", icon=":material/fact_check:")

@@ -1,0 +1,109 @@
+"""Threshold tuning: ROC and precision–recall from reviewed evidence, and what a threshold does."""
+
+import streamlit as st
+
+from deertrack_core.errors import DeertrackError
+from ui import errors, jobs, resources, threshold_view
+from ui import state as K
+
+url = resources.start_page(
+    "Match threshold",
+    "A score at or above the threshold matches a known deer automatically. A false merge "
+    "corrupts every count downstream, so the default goal is a target precision.",
+)
+try:
+    from deertrack_core.reid import calibration
+    from deertrack_core.reid.matching import active_threshold
+except ImportError:
+    errors.missing(
+        "Threshold calibration", "It arrives with the re-identification matching module."
+    )
+    st.stop()
+
+with resources.session() as s:
+    model, active = active_threshold(s)
+st.markdown(f"Active: **{active:.3f}** on model `{model}`")
+try:
+    scores, same = threshold_view.evidence(url, model)
+    cal = calibration.ThresholdCalibrator().fit(scores, same)
+except DeertrackError as exc:
+    st.warning(
+        f"**Not enough reviewed evidence to tune the threshold yet.**\n\n{exc.problem}\n\n"
+        f"{exc.fix}\n\nThe curves need reviewed detections of at least two deer, with at least one "
+        "deer reviewed twice, and their embeddings (matching computes them).",
+        icon=":material/fact_check:",
+    )
+    st.page_link("pages/review.py", label="Review detections", icon=":material/fact_check:")
+    st.stop()
+st.caption(
+    f"Evidence: {cal.n_same_:,} same-deer and {cal.n_different_:,} different-deer pairs from reviewed detections."
+)
+
+g1, g2 = st.columns([3, 1])
+goal = g1.radio(
+    "Goal",
+    list(threshold_view.GOAL_LABELS),
+    format_func=threshold_view.GOAL_LABELS.get,
+    horizontal=True,
+    key=K.THR_GOAL,
+)
+target = g2.number_input(
+    "Target precision", 0.5, 1.0, 0.95, 0.01, key=K.THR_TARGET, disabled=goal != "precision"
+)
+rec = cal.recommend(goal, target)
+if K.THR_SLIDER not in st.session_state:
+    st.session_state[K.THR_SLIDER] = round(float(active), 3)
+thr = st.slider("Threshold", -0.2, 1.0, step=0.005, key=K.THR_SLIDER, format="%.3f")
+m = cal.metrics_at(thr)
+
+c = st.columns(5)
+c[0].metric("Precision", f"{m.precision:.3f}")
+c[1].metric("Recall", f"{m.recall:.3f}")
+c[2].metric("F1", f"{m.f1:.3f}")
+c[3].metric("False-match rate", f"{m.fpr:.3f}")
+c[4].metric(
+    f"Recommended ({goal})",
+    f"{rec.threshold:.3f}",
+    help=None if rec.achieved else "The target is not reachable on this evidence",
+)
+st.caption(
+    f"Operating point: FPR {m.fpr:.3f}, TPR {m.recall:.3f} at threshold {thr:.3f} (TP {m.tp}, FP {m.fp}, FN {m.fn}, TN {m.tn})."
+)
+threshold_view.curves(cal, m)
+
+st.subheader("What the archive would get")
+with errors.shown():
+    out = calibration.outlook_from_scores(threshold_view.pending(url, model), thr, m.precision)
+    if out.pending_tracks == 0:
+        st.caption("No detections await an identity with embeddings of this model.")
+    else:
+        o = st.columns(3)
+        o[0].metric("Automatic matches (tracks)", f"{out.auto_matches:,}")
+        o[1].metric("New individuals or proposals", f"{out.new_individuals:,}")
+        o[2].metric("Expected false merges", f"{out.expected_false_merges or 0:.1f}")
+
+st.subheader("Recommended thresholds")
+st.dataframe(threshold_view.recommendations(cal, target), hide_index=True)
+
+st.subheader("Apply")
+rematch = st.checkbox("Re-match the detections awaiting an identity afterwards", key=K.THR_REMATCH)
+if st.button(f"Apply threshold {thr:.3f}", key="thr_apply", type="primary"):
+    with errors.shown():
+        goal_text = f"precision>={target:.2f}" if goal == "precision" else goal
+        with resources.session() as s:
+            calibration.apply_threshold(
+                s,
+                thr,
+                model=model,
+                goal=goal_text,
+                evidence=cal.evidence(thr),
+                user=resources.user(),
+            )
+        note = f"Threshold {thr:.3f} recorded."
+        if rematch and jobs.tasks() is not None:
+            note += f" Re-matching job {jobs.tasks().enqueue_rematch()[:8]} queued."
+        resources.clear_caches()
+        st.session_state[K.THR_NOTICE] = note
+        st.rerun()
+if notice := st.session_state.pop(K.THR_NOTICE, None):
+    st.success(notice, icon=":material/check_circle:")

@@ -1,0 +1,68 @@
+"""Exports, import and jobs screens with the job queue in immediate mode (jobs run in-process)."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+
+from deertrack_core.jobstatus import get_store
+from tests.ui.conftest import run_page
+from ui import state as K
+
+
+@pytest.fixture
+def immediate(archive, monkeypatch):
+    from jobs import config
+
+    monkeypatch.delenv("DEERTRACK_REDIS_URL", raising=False)
+    monkeypatch.setenv("DEERTRACK_HUEY_IMMEDIATE", "1")
+    config.configure()
+    yield archive
+    monkeypatch.undo()
+    config.configure()
+
+
+def test_export_button_leads_to_a_completed_job_and_a_download(immediate):
+    at = run_page("exports.py")
+    at.selectbox(key="export_report").set_value("detections_csv")
+    at.button(key="export_submit").click().run()
+    assert not at.exception
+    job_id = at.session_state[K.EXPORT_JOB]
+    assert get_store().get(job_id).status == "completed"
+    assert at.get("download_button")
+
+
+def test_invalid_export_shows_the_field_error_inline(immediate):
+    at = run_page("exports.py")
+    at.date_input(key="export_start").set_value("2025-12-01")
+    at.date_input(key="export_end").set_value("2025-10-01")
+    at.button(key="export_submit").click().run()
+    assert any("start_date" in e.value for e in at.error)
+    assert K.EXPORT_JOB not in at.session_state
+
+
+def test_import_of_a_server_folder_runs_and_lists_results(immediate, tmp_path):
+    folder = tmp_path / "new" / "Ridge"
+    folder.mkdir(parents=True)
+    Image.new("RGB", (64, 48), (90, 110, 70)).save(folder / "IMG_1.JPG")
+    (folder / "broken.jpg").write_bytes(b"not a jpeg")
+    at = run_page("import_data.py")
+    at.text_input(key=K.IMPORT_FOLDER).set_value(str(tmp_path / "new"))
+    at.button(key="import_submit").click().run()
+    assert not at.exception
+    assert get_store().get(at.session_state[K.IMPORT_JOB]).status == "completed"
+    assert any("problems" in w.value for w in at.warning)
+
+
+def test_import_of_a_missing_folder_says_so(immediate):
+    at = run_page("import_data.py")
+    at.text_input(key=K.IMPORT_FOLDER).set_value("/nowhere/at/all")
+    at.button(key="import_submit").click().run()
+    assert any("no folder" in e.value for e in at.error)
+
+
+def test_jobs_page_starts_a_backfill(immediate):
+    at = run_page("jobs.py")
+    at.button(key="jobs_backfill").click().run()
+    assert not at.exception
+    assert any(j.kind == "backfill" for j in get_store().list_recent(5))

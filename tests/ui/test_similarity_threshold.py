@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import pytest
+
+from deertrack_core import db
+from deertrack_core.models import ReidSetting
+from tests.review import factory
+from tests.ui.conftest import run_page
+from ui import state as K
+
+
+@pytest.fixture
+def evidence(session, tmp_path, monkeypatch):
+    monkeypatch.setenv("DEERTRACK_DATA_ROOT", str(tmp_path))
+    monkeypatch.setenv("DEERTRACK_USER", "tester")
+    monkeypatch.chdir(factory.Path(__file__).resolve().parents[2])
+    return factory.build(session, tmp_path, evidence=True)
+
+
+def test_similarity_draws_both_histograms(archive):
+    at = run_page("similarity.py")
+    assert not at.exception
+    assert len(at.get("vega_lite_chart")) == 2
+
+
+def test_similarity_without_scores_says_how_to_get_them(empty_db):
+    at = run_page("similarity.py")
+    assert not at.exception
+    assert any("No similarity scores" in i.value for i in at.info)
+
+
+def test_threshold_without_evidence_says_what_is_missing(archive):
+    at = run_page("threshold.py")
+    assert not at.exception
+    assert any("Not enough reviewed evidence" in w.value for w in at.warning)
+
+
+def test_moving_the_slider_moves_the_operating_point(evidence):
+    at = run_page("threshold.py")
+    assert not at.exception
+    at.slider(key=K.THR_SLIDER).set_value(0.0).run()
+    low = [c.value for c in at.caption if c.value.startswith("Operating point")][0]
+    recall_low = at.metric[1].value
+    at.slider(key=K.THR_SLIDER).set_value(0.9).run()
+    high = [c.value for c in at.caption if c.value.startswith("Operating point")][0]
+    assert low != high and float(at.metric[1].value) < float(recall_low)
+
+
+def test_apply_records_the_threshold(evidence, engine):
+    at = run_page("threshold.py")
+    at.slider(key=K.THR_SLIDER).set_value(0.5).run()
+    at.button(key="thr_apply").click().run()
+    assert not at.exception
+    with db.session_scope(engine.url.render_as_string(hide_password=False)) as s:
+        latest = s.query(ReidSetting).order_by(ReidSetting.id.desc()).first()
+        assert (latest.threshold, latest.set_by) == (0.5, "tester")

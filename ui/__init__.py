@@ -1,0 +1,1 @@
+"""Streamlit-only glue for the dashboard: cached resources, session keys, errors, images."""

@@ -1,0 +1,125 @@
+"""Background jobs from the dashboard: the status store, enqueueing, a polling progress bar.
+
+The job queue is optional at import time: while it is missing, screens say so instead of failing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import streamlit as st
+
+FINAL = ("completed", "failed")
+
+
+def store() -> Any | None:
+    try:
+        from deertrack_core.jobstatus import get_store
+    except ImportError:
+        return None
+    return get_store()
+
+
+def tasks() -> Any | None:
+    try:
+        from jobs import tasks as job_tasks
+    except ImportError:
+        return None
+    return job_tasks
+
+
+def recent(limit: int = 20, kind: str | None = None) -> list[Any]:
+    s = store()
+    if s is None:
+        return []
+    jobs = list(s.list_recent(limit=limit * (3 if kind else 1)))
+    if kind:
+        jobs = [j for j in jobs if j.kind == kind]
+    return jobs[:limit]
+
+
+def get(job_id: str) -> Any | None:
+    s = store()
+    return None if s is None else s.get(job_id)
+
+
+def fraction(state: Any) -> float:
+    pct = float(getattr(state, "percent", 0.0) or 0.0)  # the store keeps 0-100 %
+    return 1.0 if state.status == "completed" else min(max(pct / 100.0, 0.0), 1.0)
+
+
+def label(state: Any) -> str:
+    text = f"{state.status} — {state.message}" if state.message else state.status
+    if state.status == "queued" and state.created_at is not None:
+        created = state.created_at
+        if created.tzinfo is None:
+            created = created.replace(tzinfo=dt.UTC)
+        waited = dt.datetime.now(dt.UTC) - created
+        if waited > dt.timedelta(seconds=15):
+            text += " (no worker has picked it up yet — is `deertrack worker` running?)"
+    return text
+
+
+@st.fragment(run_every=1.0)
+def _poll(job_id: str) -> None:
+    state = get(job_id)
+    if state is None:
+        st.warning(f"Job {job_id} is no longer known (job status expires after an hour).")
+        return
+    st.progress(fraction(state), text=label(state))
+    if state.status in FINAL:
+        st.rerun(scope="app")
+
+
+def follow(job_id: str) -> Any | None:
+    """Show a job's progress; polls every second until it finishes. Returns its latest state."""
+    state = get(job_id)
+    if state is None:
+        st.warning(f"Job {job_id} is no longer known (job status expires after an hour).")
+        return None
+    if state.status == "completed":
+        st.success(f"Done: {state.message or state.kind}", icon=":material/check_circle:")
+    elif state.status == "failed":
+        st.error(f"**The job failed.** {state.error or state.message}", icon=":material/error:")
+    else:
+        _poll(job_id)
+    return state
+
+
+def table(states: list[Any]) -> list[dict]:
+    return [
+        {
+            "job": s.id[:8],
+            "kind": s.kind,
+            "status": s.status,
+            "progress": fraction(s),
+            "message": s.error or s.message,
+            "created": s.created_at,
+            "finished": s.finished_at,
+        }
+        for s in states
+    ]
+
+
+PROGRESS_COLUMN = st.column_config.ProgressColumn("progress", min_value=0.0, max_value=1.0)
+
+
+def download(state: Any, key: str) -> None:
+    """A download button for a completed job's result file (or why there is none)."""
+    from pathlib import Path
+
+    path = Path(state.result_path) if state.result_path else None
+    if path is None or not path.is_file():
+        st.caption("The result file is no longer on the server.")
+        return
+    mime = {".pdf": "application/pdf", ".csv": "text/csv", ".zip": "application/zip"}
+    st.download_button(
+        f"Download {path.name} ({path.stat().st_size / 1024:,.0f} KB)",
+        data=path.read_bytes(),
+        file_name=path.name,
+        mime=mime.get(path.suffix.lower(), "application/octet-stream"),
+        key=key,
+        icon=":material/download:",
+        type="primary",
+    )

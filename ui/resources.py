@@ -1,0 +1,68 @@
+"""Cached resources (engine, embedder) and the page preamble every screen calls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from deertrack_core import db, settings
+from deertrack_core.errors import DeertrackError
+
+
+def database_url() -> str:
+    return settings.database_url()
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(url: str) -> Engine:
+    engine = db.get_engine(url)
+    db.require_schema(engine)
+    return engine
+
+
+@contextmanager
+def session() -> Iterator[Session]:
+    """One transaction on the configured database: committed when the block succeeds."""
+    url = database_url()
+    _engine(url)
+    with db.session_scope(url) as s:
+        yield s
+
+
+@st.cache_resource(show_spinner="Loading the re-identification model…")
+def embedder(name: str):
+    from deertrack_core.reid.embedders import get_embedder
+
+    return get_embedder(name)
+
+
+def user() -> str:
+    return settings.current_user()
+
+
+def start_page(title: str, caption: str = "") -> str:
+    """Title, the database check and the demo notice. Returns the database URL."""
+    from ui import demo
+    from ui.errors import show
+
+    st.title(title)
+    if caption:
+        st.caption(caption)
+    url = database_url()
+    try:
+        _engine(url)
+    except DeertrackError as exc:
+        _engine.clear()
+        show(exc)
+        st.stop()
+    demo.notice(url)
+    return url
+
+
+def clear_caches() -> None:
+    """Drop cached query results after a change, so every screen shows it at once."""
+    st.cache_data.clear()

@@ -1,0 +1,48 @@
+"""Session-state keys, named once so pages and tests agree on them."""
+
+# Review
+REVIEW_STATUS = "review_status"
+REVIEW_CAMERAS = "review_cameras"
+REVIEW_DATES = "review_dates"
+REVIEW_SKIPPED = "review_skipped"
+REVIEW_NOTICE = "review_notice"
+REVIEW_PHOTO = "review_photo"
+REVIEW_SEX_AGE = "review_sex_age"
+REVIEW_PICK = "review_pick"  # prefix: review_pick_0 .. review_pick_4
+REVIEW_OTHER_DEER = "review_other_deer"
+
+# Individuals
+DEER_SELECTED = "deer_selected"
+DEER_SEARCH = "deer_search"
+DEER_RENAME = "deer_rename"
+DEER_NOTES = "deer_notes"
+DEER_MERGE_WITH = "deer_merge_with"
+DEER_MOVE_DETECTION = "deer_move_detection"
+DEER_MOVE_TARGET = "deer_move_target"
+DEER_NOTICE = "deer_notice"
+
+# Similarity
+SIM_MODEL = "sim_model"
+SIM_CAMERAS = "sim_cameras"
+SIM_DATES = "sim_dates"
+SIM_BINS = "sim_bins"
+
+# Threshold
+THR_SLIDER = "thr_slider"
+THR_GOAL = "thr_goal"
+THR_TARGET = "thr_target_precision"
+THR_REMATCH = "thr_rematch"
+THR_NOTICE = "thr_notice"
+
+# Exports
+EXPORT_JOB = "export_job"
+EXPORT_ERRORS = "export_errors"
+
+# Import
+IMPORT_JOB = "import_job"
+IMPORT_FOLDER = "import_folder"
+IMPORT_MD = "import_md"
+
+# Jobs
+JOBS_NOTICE = "jobs_notice"
+REVIEW_SEEN = "review_seen"  # (track key, TrackRef) the reviewer was shown

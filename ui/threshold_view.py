@@ -1,0 +1,83 @@
+"""Evidence, curves and the archive outlook for the threshold screen (cached)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from ui import charts, resources
+
+GOAL_LABELS = {
+    "precision": "Target precision (few false merges)",
+    "f1": "Best F1 (balance)",
+    "youden": "Youden's J (TPR − FPR)",
+}
+
+
+@st.cache_data(ttl=60, show_spinner="Gathering reviewed evidence…")
+def evidence(url: str, model: str) -> tuple[np.ndarray, np.ndarray]:
+    from deertrack_core.reid.calibration import evidence_pairs
+
+    with resources.session() as s:
+        return evidence_pairs(s, model)
+
+
+@st.cache_data(ttl=60, show_spinner="Scoring detections awaiting an identity…")
+def pending(url: str, model: str):
+    from deertrack_core.reid.calibration import pending_best_scores
+
+    with resources.session() as s:
+        return pending_best_scores(s, model)
+
+
+def _thin(df: pd.DataFrame, n: int = 400) -> pd.DataFrame:
+    if len(df) <= n:
+        return df
+    return df.iloc[np.unique(np.linspace(0, len(df) - 1, n).astype(int))]
+
+
+def curves(cal, m) -> None:
+    roc = pd.DataFrame({"fpr": cal.roc_.fpr, "tpr": cal.roc_.tpr})
+    roc["order"] = range(len(roc))
+    pr = pd.DataFrame({"recall": cal.pr_.recall, "precision": cal.pr_.precision})
+    pr["order"] = range(len(pr))
+    left, right = st.columns(2)
+    left.altair_chart(
+        charts.curve(
+            _thin(roc),
+            "fpr",
+            "tpr",
+            {"fpr": m.fpr, "tpr": m.recall, "threshold": m.threshold},
+            f"ROC (AUC {cal.roc_.auc:.3f})",
+            diagonal=True,
+        ),
+        width="stretch",
+    )
+    right.altair_chart(
+        charts.curve(
+            _thin(pr),
+            "recall",
+            "precision",
+            {"recall": m.recall, "precision": m.precision, "threshold": m.threshold},
+            f"Precision–recall (AP {cal.pr_.average_precision:.3f})",
+            diagonal=False,
+        ),
+        width="stretch",
+    )
+
+
+def recommendations(cal, target: float) -> pd.DataFrame:
+    rows = []
+    for goal, label in GOAL_LABELS.items():
+        rec = cal.recommend(goal, target if goal == "precision" else None)
+        rows.append(
+            {
+                "goal": label + ("" if rec.achieved else " — not reachable"),
+                "threshold": rec.threshold,
+                "precision": rec.metrics.precision,
+                "recall": rec.metrics.recall,
+                "F1": rec.metrics.f1,
+            }
+        )
+    return pd.DataFrame(rows)

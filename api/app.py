@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, JSONResponse
 
 from deertrack_core.errors import (
     ConflictError,
+    DatabaseNotReadyError,
     DeertrackError,
     JobError,
     NotFoundError,
@@ -43,6 +44,7 @@ STATUS_CODES: dict[type[DeertrackError], int] = {
     NotFoundError: 404,
     ConflictError: 409,
     JobError: 503,
+    DatabaseNotReadyError: 503,
 }
 
 

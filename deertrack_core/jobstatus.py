@@ -134,12 +134,21 @@ class SqlJobStatusStore:
     def __init__(self, url: str | None = None, *, stale_s: float | None = None) -> None:
         self.url = url or settings.database_url()
         self.stale_s = stale_s if stale_s is not None else settings.job_stale_s()
+        self._checked = False
+
+    def _session(self):
+        """A transaction on the database, which is checked once for the DeerTrack schema."""
+        from deertrack_core import db
+
+        if not self._checked:
+            db.require_schema(db.get_engine(self.url))
+            self._checked = True
+        return db.session_scope(self.url)
 
     def _update(self, job_id: str, **values: Any) -> None:
-        from deertrack_core import db
         from deertrack_core.models import Job
 
-        with db.session_scope(self.url) as session:
+        with self._session() as session:
             job = session.get(Job, job_id)
             if job is None:
                 log.warning("job %s is not in the jobs table; status update dropped", job_id)
@@ -154,12 +163,11 @@ class SqlJobStatusStore:
     def create(
         self, kind: str, params: dict[str, Any] | None = None, job_id: str | None = None
     ) -> JobState:
-        from deertrack_core import db
         from deertrack_core.models import Job
 
         job_id = job_id or new_job_id()
         now = self._naive(_now())
-        with db.session_scope(self.url) as session:
+        with self._session() as session:
             session.add(
                 Job(
                     id=job_id,
@@ -255,23 +263,21 @@ class SqlJobStatusStore:
         return apply_staleness(state, now=_now(), stale_s=self.stale_s)
 
     def get(self, job_id: str) -> JobState | None:
-        from deertrack_core import db
         from deertrack_core.models import Job
 
-        with db.session_scope(self.url) as session:
+        with self._session() as session:
             job = session.get(Job, job_id)
             return self._state(job) if job is not None else None
 
     def list_recent(self, limit: int = 20, kind: str | None = None) -> list[JobState]:
         from sqlalchemy import select
 
-        from deertrack_core import db
         from deertrack_core.models import Job
 
         query = select(Job).order_by(Job.created_at.desc(), Job.id.desc()).limit(limit)
         if kind:
             query = query.where(Job.kind == kind)
-        with db.session_scope(self.url) as session:
+        with self._session() as session:
             return [self._state(job) for job in session.scalars(query)]
 
 

@@ -14,16 +14,50 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PG_ADMIN_DSN, REDIS_TEST_URL, ROOT, _backends, _pg_admin_connect
+from tests.conftest import (
+    PG_ADMIN_DSN,
+    REDIS_TEST_URL,
+    ROOT,
+    _backends,
+    _pg_admin_connect,
+    _unavailable,
+)
 
 STORE_KINDS = [*_backends(), "redis"]
 
 
+@pytest.fixture(scope="module")
+def pg_jobs_url() -> Iterator[str]:
+    """One PostgreSQL database for a module's store tests (each test empties the jobs table)."""
+    from deertrack_core import db
+    from deertrack_core.models import Base
+
+    try:
+        admin = _pg_admin_connect()
+    except Exception as exc:  # noqa: BLE001
+        _unavailable("PostgreSQL", exc)
+    name = f"dt_jobs_{uuid.uuid4().hex[:12]}"
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg2://")
+    url = f"{base}/{name}"
+    Base.metadata.create_all(db.get_engine(url))
+    try:
+        yield url
+    finally:
+        db.dispose(url)
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
 @pytest.fixture(params=STORE_KINDS)
 def store(request, tmp_path) -> Iterator:
-    """A job-status store on SQLite, PostgreSQL (fresh database each) or Redis (own prefix)."""
+    """A job-status store on SQLite, PostgreSQL (empty jobs table) or Redis (own prefix)."""
+    from sqlalchemy import delete
+
     from deertrack_core import db, jobstatus
-    from deertrack_core.models import Base
+    from deertrack_core.models import Base, Job
 
     kind = request.param
     if kind == "redis":
@@ -36,20 +70,29 @@ def store(request, tmp_path) -> Iterator:
         yield jobstatus.SqlJobStatusStore(url)
         db.dispose(url)
         return
-    admin = _pg_admin_connect()
-    name = f"dt_jobs_{uuid.uuid4().hex[:12]}"
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg2://")
-    url = f"{base}/{name}"
-    Base.metadata.create_all(db.get_engine(url))
-    try:
-        yield jobstatus.SqlJobStatusStore(url)
-    finally:
-        db.dispose(url)
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    url = request.getfixturevalue("pg_jobs_url")
+    with db.session_scope(url) as session:
+        session.execute(delete(Job))
+    yield jobstatus.SqlJobStatusStore(url)
+
+
+def _point_at_redis(monkeypatch: pytest.MonkeyPatch, name: str, exports: Path) -> None:
+    monkeypatch.setenv("DEERTRACK_REDIS_URL", REDIS_TEST_URL)
+    monkeypatch.setenv("DEERTRACK_QUEUE_NAME", name)
+    monkeypatch.setenv("DEERTRACK_JOB_HEARTBEAT_S", "0.2")
+    monkeypatch.setenv("DEERTRACK_JOB_STALE_S", "3")
+    monkeypatch.setenv("DEERTRACK_EXPORT_DIR", str(exports))
+    monkeypatch.delenv("DEERTRACK_HUEY_IMMEDIATE", raising=False)
+
+
+def _drop_redis_keys(prefix: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_TEST_URL)
+    keys = list(client.scan_iter(f"{prefix}*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
 
 
 @pytest.fixture
@@ -58,17 +101,64 @@ def redis_queue(redis_prefix, monkeypatch, tmp_path) -> Iterator[str]:
     from jobs import config
 
     name = f"{redis_prefix}q"
-    monkeypatch.setenv("DEERTRACK_REDIS_URL", REDIS_TEST_URL)
-    monkeypatch.setenv("DEERTRACK_QUEUE_NAME", name)
-    monkeypatch.setenv("DEERTRACK_JOB_HEARTBEAT_S", "0.2")
-    monkeypatch.setenv("DEERTRACK_JOB_STALE_S", "3")
-    monkeypatch.setenv("DEERTRACK_EXPORT_DIR", str(tmp_path / "exports"))
-    monkeypatch.delenv("DEERTRACK_HUEY_IMMEDIATE", raising=False)
+    _point_at_redis(monkeypatch, name, tmp_path / "exports")
     config.configure()
     yield name
     config.huey.storage.flush_all()
     monkeypatch.undo()
     config.configure()
+
+
+@pytest.fixture(scope="module")
+def shared_worker(tmp_path_factory) -> Iterator[str]:
+    """One queue and one worker process for a module's tests that need no database."""
+    from jobs import config
+
+    try:
+        _drop_redis_keys("dt-never-used")  # is Redis up?
+    except Exception as exc:  # noqa: BLE001
+        pytest.skip(f"Redis is not reachable ({exc})")
+    name = f"dttest:{uuid.uuid4().hex[:10]}:q"
+    logs = tmp_path_factory.mktemp("shared-worker")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _point_at_redis(monkeypatch, name, logs / "exports")
+        config.configure()
+        proc = _spawn(logs / "worker.log")
+        yield name
+        config.huey.storage.flush_all()
+        _stop(proc)
+    config.configure()
+    _drop_redis_keys(name)
+
+
+@pytest.fixture
+def on_shared_worker(shared_worker, monkeypatch) -> str:
+    """Enqueue onto the module's shared worker (the environment is the shared one)."""
+    from jobs import config
+
+    config.configure()
+    return shared_worker
+
+
+def _spawn(log_path: Path) -> subprocess.Popen:
+    log = open(log_path, "wb")  # noqa: SIM115 - the process owns it
+    return subprocess.Popen(
+        [sys.executable, "-m", "deertrack_cli.main", "worker"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 @pytest.fixture
@@ -77,26 +167,13 @@ def start_worker(tmp_path) -> Iterator[Callable[[], subprocess.Popen]]:
     procs: list[subprocess.Popen] = []
 
     def start() -> subprocess.Popen:
-        log = open(tmp_path / f"worker{len(procs)}.log", "wb")  # noqa: SIM115
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "deertrack_cli.main", "worker"],
-            cwd=ROOT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        proc = _spawn(tmp_path / f"worker{len(procs)}.log")
         procs.append(proc)
         return proc
 
     yield start
     for proc in procs:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        _stop(proc)
 
 
 def wait_for(check: Callable[[], object], timeout: float = 60.0, every: float = 0.1):

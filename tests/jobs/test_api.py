@@ -147,7 +147,9 @@ def seed_archive(session) -> None:
     ("family", "report_type", "module", "suffix", "magic"),
     [
         ("csv", "record_table_csv", "csv_export", ".csv", b"Station"),
-        ("pdf", "seasonal_activity", "pdf_seasonal", ".pdf", b"%PDF"),
+        pytest.param(
+            "pdf", "seasonal_activity", "pdf_seasonal", ".pdf", b"%PDF", marks=pytest.mark.slow
+        ),
     ],
 )
 def test_export_end_to_end_through_a_worker(
@@ -172,3 +174,11 @@ def test_export_end_to_end_through_a_worker(
     assert download.status_code == 200
     assert download.headers["content-disposition"].endswith(f'{suffix}"')
     assert magic in download.content[:200]
+
+
+def test_unmigrated_database_is_503_with_the_fix(tmp_path, monkeypatch):
+    monkeypatch.delenv("DEERTRACK_REDIS_URL", raising=False)
+    monkeypatch.setenv("DEERTRACK_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    response = TestClient(create_app()).get("/api/jobs")
+    assert response.status_code == 503
+    assert "deertrack migrate" in response.json()["detail"]["fix"]

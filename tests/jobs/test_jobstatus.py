@@ -197,3 +197,12 @@ def test_redis_expired_job_leaves_the_index(redis_prefix):
     store.client.delete(f"{redis_prefix}job:{gone}")  # what expiry does
     assert [s.id for s in store.list_recent()] == [keep]
     assert store.client.zrange(store.index, 0, -1) == [keep]
+
+
+def test_sql_store_on_unmigrated_database_says_to_migrate(tmp_path):
+    from deertrack_core.errors import DatabaseNotReadyError
+    from deertrack_core.jobstatus import SqlJobStatusStore
+
+    store = SqlJobStatusStore(f"sqlite:///{tmp_path / 'empty.db'}")
+    with pytest.raises(DatabaseNotReadyError, match="deertrack migrate"):
+        store.list_recent()

@@ -19,8 +19,7 @@ def finished(job_id):
     return state if state is not None and state.finished else None
 
 
-def test_selftest_job_completes_through_a_worker(redis_queue, start_worker):
-    start_worker()
+def test_selftest_job_completes_through_a_worker(on_shared_worker):
     job_id = tasks.enqueue_selftest(seconds=0.2, steps=4)
     state = wait_for(lambda: finished(job_id))
     assert (state.status, state.percent, state.message) == ("completed", 100.0, "self-test passed")
@@ -34,8 +33,7 @@ def test_enqueue_writes_queued_status(redis_queue):
     assert tasks.queue_length() == 1
 
 
-def test_retried_job_completes_on_its_second_attempt(redis_queue, start_worker):
-    start_worker()
+def test_retried_job_completes_on_its_second_attempt(on_shared_worker):
     job_id = tasks.enqueue_selftest(fail_attempts=1)
     state = wait_for(lambda: finished(job_id))
     assert (state.status, state.attempt, state.result["attempt"]) == ("completed", 2, 2)
@@ -56,8 +54,7 @@ def test_failing_attempt_with_retries_left_reads_as_retrying(redis_queue):
     assert state.message.startswith("retrying (attempt 2 of 3) after: OSError: disk full")
 
 
-def test_crash_after_last_retry_fails_with_type_and_log_hint(redis_queue, start_worker):
-    start_worker()
+def test_crash_after_last_retry_fails_with_type_and_log_hint(on_shared_worker):
     job_id = tasks.enqueue_selftest(fail_attempts=3)
     state = wait_for(lambda: finished(job_id))
     assert (state.status, state.attempt) == ("failed", 3)
@@ -66,8 +63,7 @@ def test_crash_after_last_retry_fails_with_type_and_log_hint(redis_queue, start_
     )
 
 
-def test_deertrack_error_fails_at_once_with_its_message(redis_queue, start_worker):
-    start_worker()
+def test_deertrack_error_fails_at_once_with_its_message(on_shared_worker):
     job_id = tasks.enqueue_selftest(user_error="No photos in that date range.")
     state = wait_for(lambda: finished(job_id))
     assert (state.status, state.attempt) == ("failed", 1)
@@ -144,7 +140,7 @@ unknown_fields = st.dictionaries(
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(bad=bad_requests, extra=unknown_fields)
 def test_random_bad_requests_are_refused_and_enqueue_nothing(redis_queue, bad, extra):

@@ -58,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
             f"({summary.deployments} deployments, {summary.deployments_created} new; "
             f"{summary.sequences} sequences)"
         )
+        if summary.updated:
+            print(f"  updated {summary.updated} photos whose file changed (e.g. tags added)")
         for problem in summary.failed:
             print(f"  failed: {problem.path}: {problem.reason}")
         if summary.untimed:

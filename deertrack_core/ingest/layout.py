@@ -42,6 +42,7 @@ _ALIASES = {
     "end": ("end", "deployment_end", "retrieval_date", "deploymentend"),
     "timezone": ("timezone", "tz", "time_zone"),
     "clock_offset_s": ("clock_offset_s", "clock_offset", "offset_s", "offset_seconds"),
+    "notes": ("notes", "note", "comment", "comments"),
 }
 
 
@@ -58,6 +59,7 @@ class DeploymentRow:
     end: dt.datetime | None = None
     timezone: str | None = None
     clock_offset_s: float | None = None
+    notes: str | None = None
     line: int = 0
 
 
@@ -131,7 +133,7 @@ def read_deployments_csv(path: Path) -> list[DeploymentRow]:
             if cols["station"] is None:
                 raise IngestError(
                     f"deployments CSV {path} has no station column (found: {', '.join(header)}).",
-                    "Add a 'station' column; optional: camera, folder, lat, lon, start, end, "
+                    "Add a 'station' column; optional: camera, folder, lat, lon, start, end, notes, "
                     "timezone, clock_offset_s.",
                 )
             rows = []
@@ -160,6 +162,7 @@ def read_deployments_csv(path: Path) -> list[DeploymentRow]:
                         end=_parse_time(get("end"), "end", line),
                         timezone=get("timezone") or None,
                         clock_offset_s=_parse_float(get("clock_offset_s"), "clock_offset_s", line),
+                        notes=get("notes") or None,
                         line=line,
                     )
                 )

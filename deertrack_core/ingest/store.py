@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -59,6 +59,7 @@ class IngestSummary:
     deployments_created: int = 0
     ignored_files: int = 0  # files that are not photos (videos, CSVs, ...)
     untimed_files: list[str] = field(default_factory=list)
+    updated: int = 0  # photos stored before under the same path whose bytes changed
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,6 +68,7 @@ class IngestSummary:
 @dataclass
 class _Counts:
     ingested: int = 0
+    updated: int = 0
     duplicates: int = 0
     untimed: int = 0
     created: int = 0
@@ -149,6 +151,7 @@ def ingest_folder(
         deployments_created=counts.created,
         ignored_files=ignored,
         untimed_files=counts.untimed_files,
+        updated=counts.updated,
     )
     log.info(
         "ingest %s done: %d new, %d duplicate, %d failed, %d untimed",
@@ -198,15 +201,18 @@ def _store(url, ready, counts, dep_cache, applied_rows) -> None:
     local_applied = set(applied_rows)
     with db.session_scope(url) as session:
         deps, created = _deployments(session, ready, local_cache, local_applied)
-        rows, dups = _new_rows(session, ready, deps)
+        rows, changed, dups = _new_rows(session, ready, deps)
         if rows:
             session.execute(insert(Image), rows)
+        if changed:
+            session.execute(update(Image), changed)
     dep_cache.update(local_cache)
     applied_rows.update(local_applied)
     counts.created += created
     counts.ingested += len(rows)
+    counts.updated += len(changed)
     counts.duplicates += dups
-    for r in rows:
+    for r in rows + changed:
         counts.deployment_ids.add(r["deployment_id"])
         if r["time_source"] == "none":
             counts.untimed += 1
@@ -247,7 +253,7 @@ def _deployments(
 
 
 def _apply_row(session: Session, dep: Deployment, row: DeploymentRow, *, new: bool) -> None:
-    for attr in ("latitude", "longitude", "start", "end", "timezone"):
+    for attr in ("latitude", "longitude", "start", "end", "timezone", "notes"):
         value = getattr(row, attr)
         if value is not None:
             setattr(dep, attr, value)
@@ -263,10 +269,21 @@ def _apply_row(session: Session, dep: Deployment, row: DeploymentRow, *, new: bo
 
 def _new_rows(
     session: Session, ready: Sequence[_Ready], deps: dict[tuple[str, str], _DepRef]
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+    """(rows to insert, rows to update, duplicates) for a batch.
+
+    A file already stored under the same path with other bytes (tags added in digiKam after the
+    first ingest, say) updates that row, so its detections and history stay attached.
+    """
     shas = [r.info.sha256 for r in ready]
     existing = set(session.scalars(select(Image.sha256).where(Image.sha256.in_(shas))).all())
+    by_path = dict(
+        session.execute(
+            select(Image.path, Image.id).where(Image.path.in_([r.stored for r in ready]))
+        ).all()
+    )
     rows: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
     dups = 0
     for item in ready:
         info = item.info
@@ -278,22 +295,24 @@ def _new_rows(
         captured = None
         if info.camera_time is not None:
             captured = info.camera_time + dt.timedelta(seconds=offset)
-        rows.append(
-            {
-                "deployment_id": dep_id,
-                "path": item.stored,
-                "sha256": info.sha256,
-                "file_size": info.file_size,
-                "camera_time": info.camera_time,
-                "captured_at": captured,
-                "time_source": info.time_source,
-                "width": info.width,
-                "height": info.height,
-                "orientation": info.orientation,
-                "make": info.make,
-                "model": info.model,
-                "species_tag": (info.species_tag or item.place.species or None),
-                "individual_tag": info.individual_tag,
-            }
-        )
-    return rows, dups
+        row = {
+            "deployment_id": dep_id,
+            "path": item.stored,
+            "sha256": info.sha256,
+            "file_size": info.file_size,
+            "camera_time": info.camera_time,
+            "captured_at": captured,
+            "time_source": info.time_source,
+            "width": info.width,
+            "height": info.height,
+            "orientation": info.orientation,
+            "make": info.make,
+            "model": info.model,
+            "species_tag": (info.species_tag or item.place.species or None),
+            "individual_tag": info.individual_tag,
+        }
+        if item.stored in by_path:
+            changed.append({"id": by_path[item.stored], **row})
+        else:
+            rows.append(row)
+    return rows, changed, dups

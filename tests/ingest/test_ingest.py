@@ -50,6 +50,18 @@ def test_ingesting_the_same_folder_twice_adds_nothing(url, tmp_path):
     assert len(images(url)) == 3 and len(deployments(url)) == 1
 
 
+def test_a_photo_retagged_after_ingest_updates_its_row(url, tmp_path):
+    path = make_jpeg(tmp_path / "S1" / "a.jpg", when=T0, seed="a")
+    ingest_folder(tmp_path / "S1", url=url)
+    (before,) = images(url)
+    make_jpeg(path, when=T0, seed="a", xmp=xmp_packet("individual|B7"))
+    summary = ingest_folder(tmp_path / "S1", url=url)
+    assert (summary.ingested, summary.updated, summary.duplicates) == (0, 1, 0)
+    (after,) = images(url)
+    assert (after.id, after.individual_tag) == (before.id, "B7")
+    assert after.sha256 != before.sha256
+
+
 def test_a_copy_of_a_photo_in_the_same_run_is_a_duplicate(url, tmp_path):
     original = make_jpeg(tmp_path / "S1" / "a.jpg", when=T0)
     (tmp_path / "S1" / "copy.jpg").write_bytes(original.read_bytes())

@@ -65,15 +65,16 @@ def test_deployments_csv_reads_aliases_and_defaults(tmp_path):
         write_csv(
             tmp_path / "d.csv",
             """
-Station,Camera,Lat,Lon,Start,End,TZ,clock_offset_s
-S1,C1,45.5,-122.1,2024-09-01,2025-01-31,America/Chicago,-3600
-S2,,,,,,,
+Station,Camera,Lat,Lon,Start,End,TZ,clock_offset_s,Notes
+S1,C1,45.5,-122.1,2024-09-01,2025-01-31T23:59:59,America/Chicago,-3600,oak ridge
+S2,,,,,,,,
 """,
         )
     )
     assert rows[0].folder == "S1/C1" and rows[1].folder == "S2"
     assert (rows[0].latitude, rows[0].longitude, rows[0].clock_offset_s) == (45.5, -122.1, -3600.0)
     assert rows[0].start == dt.datetime(2024, 9, 1) and rows[0].timezone == "America/Chicago"
+    assert rows[0].end == dt.datetime(2025, 1, 31, 23, 59, 59) and rows[0].notes == "oak ridge"
     assert rows[1].clock_offset_s is None
 
 

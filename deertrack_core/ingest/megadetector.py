@@ -1,7 +1,8 @@
 """import_detections: store a MegaDetector output file's boxes on the photos already ingested.
 
-Files are matched to stored photos by path suffix, so the detector may have run on another
-machine or from another root: ``test_images/x.jpg`` matches a photo stored as
+A file is first looked for at its path relative to the JSON file's folder (where MegaDetector
+writes it by default). Otherwise it is matched to stored photos by path suffix, so the detector
+may have run on another machine or from another root: ``test_images/x.jpg`` matches a photo stored as
 ``data/test_images/x.jpg`` and the other way round; paths that share the file name and at least
 one folder also match when only one photo fits. Comparison ignores case and ``\\`` vs ``/``.
 
@@ -22,7 +23,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from deertrack_core import db
+from deertrack_core import db, paths
 from deertrack_core.errors import ValidationError
 from deertrack_core.ingest.mdformat import (
     DEFAULT_THRESHOLD,
@@ -70,6 +71,17 @@ def _parts(path: str) -> tuple[str, ...]:
     return tuple(p for p in path.replace("\\", "/").lower().split("/") if p and p != ".")
 
 
+def _join(base: tuple[str, ...], parts: tuple[str, ...]) -> tuple[str, ...]:
+    out = list(base)
+    for p in parts:
+        if p == "..":
+            if out:
+                out.pop()
+        else:
+            out.append(p)
+    return tuple(out)
+
+
 def _common_suffix(a: tuple[str, ...], b: tuple[str, ...]) -> int:
     n = 0
     while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
@@ -80,17 +92,25 @@ def _common_suffix(a: tuple[str, ...], b: tuple[str, ...]) -> int:
 class PathMatcher:
     """Finds the stored photo for a detector's file path (see the module docstring)."""
 
-    def __init__(self, images: list[_Stored]):
+    def __init__(self, images: list[_Stored], base: str = ""):
+        """``base``: the stored path of the folder the detector's paths are relative to (the
+        JSON file's folder); a file found exactly there wins over any suffix match."""
         self.by_name: dict[str, list[_Stored]] = defaultdict(list)
+        self.by_parts: dict[tuple[str, ...], _Stored] = {}
         for im in images:
             if im.parts:
                 self.by_name[im.parts[-1]].append(im)
+                self.by_parts[im.parts] = im
+        self.base = _parts(base)
 
     def match(self, file: str) -> tuple[_Stored | None, bool]:
         """(photo, ambiguous): the photo, or None; ambiguous when several fit equally well."""
         parts = _parts(file)
         if not parts:
             return None, False
+        exact = self.by_parts.get(_join(self.base, parts)) or self.by_parts.get(parts)
+        if exact is not None:
+            return exact, False
         scored = []
         for im in self.by_name.get(parts[-1], []):
             n = _common_suffix(parts, im.parts)
@@ -145,7 +165,8 @@ def import_detections(
     db.require_schema(db.get_engine(url))
     total = len(parsed.entries)
     with db.session_scope(url) as session:
-        matcher = PathMatcher(_stored_images(session))
+        base = paths.to_stored(Path(path).resolve().parent)
+        matcher = PathMatcher(_stored_images(session), "" if base == "." else base)
         state = _State(existing=_existing_boxes(session))
         for n, entry in enumerate(parsed.entries, start=1):
             _import_entry(matcher, entry, threshold, state)

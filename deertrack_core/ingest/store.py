@@ -105,7 +105,10 @@ def ingest_folder(
     rows = read_deployments_csv(Path(deployments_csv)) if deployments_csv else None
     locator = Locator(root, layout, rows)
     db.require_schema(db.get_engine(url))
-    data_root = settings.data_root()
+    # paths.to_stored resolves every path component (a syscall each); the walk already yields
+    # paths under the resolved root, so store "<root as stored>/<path below it>".
+    prefix = paths.to_stored(root, settings.data_root())
+    prefix = "" if prefix == "." else prefix.rstrip("/") + "/"
 
     files, ignored = walk_images(root)
     total = len(files)
@@ -127,7 +130,7 @@ def ingest_folder(
                 except IngestError as exc:
                     counts.failed.append(FileProblem(rel.as_posix(), exc.problem))
                     continue
-                ready.append(_Ready(paths.to_stored(path, data_root), result, place))
+                ready.append(_Ready(prefix + rel.as_posix(), result, place))
             _store_batch(url, ready, counts, dep_cache, applied_rows)
             if progress:
                 progress(

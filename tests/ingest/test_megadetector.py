@@ -146,6 +146,18 @@ def test_a_name_that_fits_several_photos_is_ambiguous():
     assert matcher.match("S2/A.JPG")[0].id == 2
 
 
+def test_paths_relative_to_the_json_files_folder_match_exactly(url, tmp_path):
+    for station in ("S1", "S2"):  # same card folder and file name under both stations
+        make_jpeg(tmp_path / "cams" / station / "100RECNX" / "IMG_0001.JPG", when=T0)
+    ingest_folder(tmp_path / "cams", url=url)
+    data = v1([{"file": "100RECNX/IMG_0001.JPG", "detections": [det(0.9)]}])
+    elsewhere = import_detections(write(tmp_path, data), url=url)
+    assert elsewhere.ambiguous_files == ["100RECNX/IMG_0001.JPG"]
+    beside = import_detections(write(tmp_path / "cams" / "S2", data), url=url)
+    assert beside.images_matched == 1
+    assert [b[0] for b in boxes(url)] == ["cams/S2/100RECNX/IMG_0001.JPG"]
+
+
 def test_reimporting_replaces_unreviewed_boxes_and_keeps_reviewed_ones(season, tmp_path):
     path = write(
         tmp_path,

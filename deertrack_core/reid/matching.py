@@ -133,8 +133,10 @@ def match_pending(
     with db.session_scope(url) as session:
         model, thr = resolve_model_threshold(session, embedder, threshold)
         pending = pending_detections(session)
-        vectors = vectors_for(session, model, [p.detection_id for p in pending], embedder=embedder)
-        gallery = load_gallery(session, model, kind=prototype, embedder=embedder)
+        vectors = vectors_for(
+            session, model, [p.detection_id for p in pending], embedder=embedder, progress=progress
+        )
+        gallery = load_gallery(session, model, kind=prototype, embedder=embedder, progress=progress)
     usable = [p for p in pending if p.detection_id in vectors]
     skipped = len(pending) - len(usable)
     if skipped:

@@ -230,6 +230,7 @@ def labelled_matrix(
     statuses: Sequence[str] | None = None,
     embedder: Any = None,
     embed_missing: bool = True,
+    progress: Any = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The gallery as arrays: ``(detection_ids, deer_ids, (n, dim) embeddings)``.
 
@@ -238,7 +239,7 @@ def labelled_matrix(
     members = gallery_members(session, statuses=statuses)
     ids = [d for d, _ in members]
     if embed_missing:
-        vectors = vectors_for(session, model, ids, embedder=embedder)
+        vectors = vectors_for(session, model, ids, embedder=embedder, progress=progress)
     else:
         vectors = cached_vectors(session, model, ids)
     kept = [(d, k) for d, k in members if d in vectors]
@@ -250,8 +251,8 @@ def labelled_matrix(
 
 
 def load_gallery(
-    session: Session, model: str, *, kind: str = "mean", embedder: Any = None
+    session: Session, model: str, *, kind: str = "mean", embedder: Any = None, progress: Any = None
 ) -> Gallery:
     """The known deer as a :class:`Gallery` of their detections' embeddings under ``model``."""
-    _, deer_ids, matrix = labelled_matrix(session, model, embedder=embedder)
+    _, deer_ids, matrix = labelled_matrix(session, model, embedder=embedder, progress=progress)
     return Gallery.from_exemplars(matrix, deer_ids, kind)

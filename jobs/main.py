@@ -37,7 +37,18 @@ def build_consumer(workers: int = 1):
 
 
 def run_worker(workers: int = 1) -> None:
-    """Block running a consumer until SIGINT/SIGTERM."""
+    """Block running a consumer until SIGINT/SIGTERM.
+
+    The heartbeat sidecar is forked first, before the consumer starts any thread.
+    """
+    from deertrack_core import settings
+    from jobs import heartbeat
+
     consumer = build_consumer(workers)
+    heartbeat.sidecar = heartbeat.HeartbeatSidecar(settings.job_heartbeat_s()).start()
     log.info("DeerTrack worker: %s, %d worker thread(s)", config.describe(), workers)
-    consumer.run()
+    try:
+        consumer.run()
+    finally:
+        heartbeat.sidecar.stop()
+        heartbeat.sidecar = None

@@ -1,7 +1,8 @@
 """The background tasks: thin wrappers over core functions that take a progress callback.
 
 Each task writes its life cycle to the job-status store: ``start`` (processing), throttled
-progress (which also refreshes the heartbeat), a heartbeat thread for long silent steps, then
+progress (which also refreshes the heartbeat), heartbeats from the worker's sidecar process
+(:mod:`jobs.heartbeat`) through long silent steps, then
 ``complete`` or ``failed`` with a readable message. A ``DeertrackError`` fails the job at once
 with its own message (retrying cannot fix a bad request); any other exception is retried while
 Huey has retries left (the status says "retrying (attempt 2 of 3) ...") and then fails.
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -25,6 +25,7 @@ from deertrack_core import settings
 from deertrack_core.errors import DeertrackError, JobError
 from deertrack_core.jobstatus import JobStatusStore, get_store
 from deertrack_core.reports.request import ExportRequest, validate_export_request
+from jobs import heartbeat
 from jobs.config import huey
 
 log = logging.getLogger(__name__)
@@ -62,30 +63,6 @@ class ProgressWriter:
         self.store.progress(self.job_id, round(low + (high - low) * fraction, 1), message)
 
 
-class Heartbeat:
-    """A daemon thread that marks the job alive every ``interval`` s while its task runs."""
-
-    def __init__(self, store: JobStatusStore, job_id: str, interval: float) -> None:
-        self.store, self.job_id, self.interval = store, job_id, interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"heartbeat-{job_id}", daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.store.heartbeat(self.job_id)
-            except Exception:  # noqa: BLE001 - a missed beat must not kill the task
-                log.warning("heartbeat of job %s failed", self.job_id, exc_info=True)
-
-    def __enter__(self) -> Heartbeat:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-
 def _summary(value: Any) -> dict[str, Any] | None:
     if value is None:
         return None
@@ -110,7 +87,7 @@ def run_job(
         store.progress(job_id, 0.0, f"started (attempt {attempt} of {retries + 1})")
     writer = ProgressWriter(store, job_id)
     try:
-        with Heartbeat(store, job_id, settings.job_heartbeat_s()):
+        with heartbeat.beating(store, job_id, settings.job_heartbeat_s()):
             outcome = body(writer)
     except DeertrackError as exc:
         log.warning("job %s failed: %s", job_id, exc)

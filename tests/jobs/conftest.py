@@ -80,7 +80,7 @@ def _point_at_redis(monkeypatch: pytest.MonkeyPatch, name: str, exports: Path) -
     monkeypatch.setenv("DEERTRACK_REDIS_URL", REDIS_TEST_URL)
     monkeypatch.setenv("DEERTRACK_QUEUE_NAME", name)
     monkeypatch.setenv("DEERTRACK_JOB_HEARTBEAT_S", "0.2")
-    monkeypatch.setenv("DEERTRACK_JOB_STALE_S", "3")
+    monkeypatch.setenv("DEERTRACK_JOB_STALE_S", "5")
     monkeypatch.setenv("DEERTRACK_EXPORT_DIR", str(exports))
     monkeypatch.delenv("DEERTRACK_HUEY_IMMEDIATE", raising=False)
 

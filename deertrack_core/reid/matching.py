@@ -235,14 +235,20 @@ def _match_chunk(
         logged.append((members[j], deer_ids, row, matched))
     session.flush()
     _update_seen(session, seen)
-    connection = session.connection()
-    for ids, deer_ids, row, matched in logged:
-        rows = ScoreRows.from_matrix(
+    parts = [
+        ScoreRows.from_matrix(
             ids, deer_ids, np.tile(row, (len(ids), 1)), np.tile(matched, (len(ids), 1))
         )
+        for ids, deer_ids, row, matched in logged
+    ]
+    if parts:  # one bulk write for the whole chunk
+        rows = ScoreRows(*(np.concatenate([getattr(r, f) for r in parts]) for f in _FIELDS))
         counts["scores"] += write_scores(
-            connection, rows, threshold=threshold, model=model, run_id=run_id
+            session.connection(), rows, threshold=threshold, model=model, run_id=run_id
         )
+
+
+_FIELDS = ("detection_ids", "deer_ids", "scores", "matched")
 
 
 def _update_seen(session: Session, seen: dict[int, list[Any]]) -> None:

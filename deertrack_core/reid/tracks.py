@@ -57,12 +57,13 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def link_frames(
-    frames: Sequence[Sequence[Box]], iou_threshold: float = 0.3, max_gap: int = 1
+    frames: Sequence[Sequence[Box]], iou_threshold: float = 0.3, max_gap: int = 2
 ) -> list[list[int]]:
     """Track index of every box, frame by frame (same shape as ``frames``).
 
-    A box joins the track whose latest box (seen at most ``max_gap`` frames before, so one missed
-    detection does not split a track) overlaps it best, under a one-to-one assignment.
+    A box joins the track whose latest box (seen at most ``max_gap`` frames before: with the
+    default 2, one frame where the detector missed the animal does not split its track) overlaps
+    it best, under a one-to-one assignment.
     """
     from scipy.optimize import linear_sum_assignment
 

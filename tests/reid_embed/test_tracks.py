@@ -32,7 +32,7 @@ def test_a_jump_starts_a_new_track():
 
 def test_one_missed_frame_does_not_split_a_track():
     frames = [[(0.1, 0.1, 0.2, 0.2)], [], [(0.11, 0.1, 0.2, 0.2)]]
-    assert link_frames(frames, max_gap=2) == [[0], [], [0]]
+    assert link_frames(frames) == [[0], [], [0]]
     assert link_frames(frames, max_gap=1) == [[0], [], [1]]
 
 

@@ -5,8 +5,10 @@ Layouts (``--layout``), read below the folder given to ingest:
 * ``auto`` (default): a camtrapR-renamed file (``Station__[Camera__]date__time(n).JPG``) names its
   own station and camera, and a folder below the station's folder is taken as a species folder
   (camtrapR ``sample_images_species_dir``). Any other photo belongs to the station named by its
-  nearest folder, skipping memory-card folders (``DCIM``, ``100RECNX``, ``100MEDIA``...). A photo
-  lying directly in the ingested folder belongs to a station named after that folder.
+  nearest folder, skipping memory-card folders (``DCIM``, ``100RECNX``, ``100MEDIA``...) and date
+  folders (``2024-09``, ``20240915``). A photo lying directly in the ingested folder belongs to a
+  station named after that folder. ``Station/Camera/photo`` needs ``--layout station/camera``:
+  no rule can tell a camera folder from a station folder by its name.
 * a pattern of levels: ``station``, ``station/camera``, ``station/species``,
   ``station/camera/species``; ``*`` skips a level (``*/station`` for a folder of projects).
   Levels deeper than the pattern are ignored.
@@ -30,7 +32,11 @@ from deertrack_core.errors import IngestError
 from deertrack_core.ingest.exif import IMAGE_SUFFIXES, camtrapr_station
 
 LAYOUTS = ("auto", "station", "station/camera", "station/species", "station/camera/species")
-_CARD_FOLDER = re.compile(r"^(DCIM|\d{3}[A-Z0-9_]{5}|\d{3}_[A-Z0-9]{4})$", re.I)
+# Folders that never name a station: memory-card folders (DCIM, 100RECNX, 100MEDIA, 100_BTCF)
+# and date folders (2024-09, 20240915, 2024_09_15).
+_NOT_A_STATION = re.compile(
+    r"^(DCIM|\d{3}[A-Z0-9_]{5}|\d{3}_[A-Z0-9]{4}|(19|20)\d{2}[-_]?\d{2}([-_]?\d{2})?)$", re.I
+)
 
 _ALIASES = {
     "station": ("station", "station_id", "location", "locationname", "site"),
@@ -219,7 +225,7 @@ class Locator:
                 species = below[-1] if below else None
             return Placement(station, camera, species)
         for part in reversed(dirs):
-            if not _CARD_FOLDER.match(part):
+            if not _NOT_A_STATION.match(part):
                 return Placement(part, "")
         return Placement(self.root.name, "")
 

@@ -23,6 +23,7 @@ def place(rel: str, layout: str = "auto", rows=None, when=None):
         ("StationA/IMG0001.JPG", ("StationA", "", None)),
         ("raw_images/StationB/IMG0001.JPG", ("StationB", "", None)),
         ("S1/DCIM/100RECNX/IMG_0001.JPG", ("S1", "", None)),
+        ("S1/2024-09/IMG_0001.JPG", ("S1", "", None)),
         ("IMG0001.JPG", ("season", "", None)),
         ("StationC/TRA/StationC__2009-04-06__03-00-00(1).JPG", ("StationC", "", "TRA")),
         ("LeopardCat/StationA__2009-04-21__00-40-00(1).JPG", ("StationA", "", None)),

@@ -18,13 +18,13 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from deertrack_core import settings
 from deertrack_core.analysis.effort import operating_periods
 from deertrack_core.analysis.events import independent_events
-from deertrack_core.analysis.load import day_bounds, load_deployments, load_detections
+from deertrack_core.analysis.load import day_bounds, frame, load_deployments, load_detections
 from deertrack_core.models import Image, MatchStatus
 from deertrack_core.progress import ProgressCallback, noop
 from deertrack_core.reports.camtrap_import import PackageImportSummary, import_package
@@ -86,7 +86,8 @@ def _file_path(stored: str) -> str:
 
 def _load_images(session: Session, request) -> pd.DataFrame:
     lo, hi = day_bounds(request.start_date, request.end_date)
-    stmt = select(Image.id, Image.deployment_id, Image.path, Image.captured_at, Image.sequence_id)
+    stmt = select(Image.id, Image.deployment_id, Image.path,
+                  type_coerce(Image.captured_at, String()), Image.sequence_id)  # fmt: skip
     stmt = stmt.where(Image.captured_at.is_not(None)).order_by(Image.captured_at, Image.id)
     if lo is not None:
         stmt = stmt.where(Image.captured_at >= lo)
@@ -95,8 +96,8 @@ def _load_images(session: Session, request) -> pd.DataFrame:
     if request.deployments:
         stmt = stmt.where(Image.deployment_id.in_(list(request.deployments)))
     cols = ["image_id", "deployment_id", "path", "captured_at", "sequence_id"]
-    df = pd.DataFrame(session.execute(stmt).all(), columns=cols)
-    df["captured_at"] = pd.to_datetime(df["captured_at"])
+    df = frame(session.execute(stmt), cols)
+    df["captured_at"] = pd.to_datetime(df["captured_at"], format="ISO8601")
     return df
 
 

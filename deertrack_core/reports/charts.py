@@ -31,7 +31,7 @@ def render_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
         .configure_view(strokeWidth=0)
         .configure_axis(labelFontSize=10, titleFontSize=11)
         .configure_legend(labelFontSize=10, titleFontSize=11, orient="top")
-        .to_dict()
+        .to_dict(validate=False)
     )
     return vl_convert.vegalite_to_png(spec, scale=scale)
 
@@ -119,7 +119,7 @@ def timeline_chart(daily: pd.DataFrame, stations: list[str], start, end) -> byte
         )
         .properties(width=420, height=max(40, 18 * len(stations)))
     )
-    return render_png(chart)
+    return render_png(chart, scale=1.5)
 
 
 def station_rates_chart(summary: pd.DataFrame) -> bytes:

@@ -66,9 +66,14 @@ def _crop_with_pil(row: pd.Series):
 
 
 def _photo_cell(data: bytes | None):
-    if data is None:
-        return P.para("<i>photo not available</i>", "small")
-    return P.png(data, width=CROP_SIDE, max_height=CROP_SIDE)
+    if data is not None:
+        return P.png(data, width=CROP_SIDE, max_height=CROP_SIDE)
+    box = Table([[P.para("<i>photo not available</i>", "small")]], colWidths=[CROP_SIDE],
+                rowHeights=[CROP_SIDE * 0.75])  # fmt: skip
+    box.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), P.colors.HexColor("#eeeeee")),
+                             ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+                             ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))  # fmt: skip
+    return box
 
 
 def _deer_block(inputs: ReportInputs, deer: pd.Series, rows: pd.DataFrame, exemplar_id) -> list:

@@ -203,11 +203,12 @@ def _match_chunk(
             for c, s in zip(top.indices[0], top.scores[0], strict=True)
             if not np.isnan(s)
         ]
-        best = candidates[0] if candidates else None
+        best_col = int(top.indices[0][0]) if candidates else -1
+        best_score = float(row[best_col]) if candidates else None
         matched = np.zeros(len(row), dtype=bool)
-        if best is not None and row[top.indices[0][0]] >= threshold:
-            status, deer_id = MatchStatus.AUTO, best["deer_id"]
-            matched[top.indices[0][0]] = True
+        if best_score is not None and best_score >= threshold:
+            status, deer_id = MatchStatus.AUTO, int(deer_ids[best_col])
+            matched[best_col] = True
             gallery.add(deer_id, stack(vectors, members[j]))
             counts["auto"] += 1
         elif mode == "create":
@@ -228,7 +229,7 @@ def _match_chunk(
                 continue  # deleted or decided by someone else meanwhile
             d.deer_id = deer_id
             d.match_status = status.value
-            d.match_score = best["score"] if best else None
+            d.match_score = best_score
             d.candidates = candidates
             if deer_id is not None and p.captured_at is not None:
                 seen.setdefault(deer_id, []).append(p.captured_at)

@@ -171,7 +171,9 @@ class Gallery:
     """The deer known to a matching run, growing as the run decides.
 
     Mean prototypes are kept as sum vectors (adding exemplars is an addition); max-over-exemplars
-    keeps every exemplar. Column ``i`` of :meth:`scores` is ``deer_ids[i]``.
+    keeps every exemplar. Column ``i`` of :meth:`scores` is ``deer_ids[i]``. The full prototype
+    matrix is cached between additions; scoring only the newest columns (``first``) never rebuilds
+    it, so deer created during a chunk cost little.
     """
 
     def __init__(self, kind: str = "mean") -> None:
@@ -180,8 +182,7 @@ class Gallery:
         self.deer_ids: list[int] = []
         self._column: dict[int, int] = {}
         self._sums: list[np.ndarray] = []
-        self._exemplars: list[np.ndarray] = []  # max: one (m, dim) block per add
-        self._exemplar_cols: list[int] = []
+        self._blocks: list[list[np.ndarray]] = []  # max: exemplar blocks per column
         self._cache: dict[str, np.ndarray] = {}
 
     @classmethod
@@ -210,10 +211,10 @@ class Gallery:
             col = self._column[deer_id] = len(self.deer_ids)
             self.deer_ids.append(deer_id)
             self._sums.append(np.zeros(unit.shape[1], dtype=np.float64))
+            self._blocks.append([])
         self._sums[col] = self._sums[col] + unit.sum(axis=0, dtype=np.float64)
         if self.kind == "max":
-            self._exemplars.append(unit)
-            self._exemplar_cols.extend([col] * len(unit))
+            self._blocks[col].append(unit)
         self._cache.clear()
 
     def prototypes(self) -> np.ndarray:
@@ -224,16 +225,22 @@ class Gallery:
 
     def scores(self, queries: np.ndarray, first: int = 0) -> np.ndarray:
         """Scores of each query against deer columns ``first..`` (all by default): ``(q, k)``."""
-        queries = np.atleast_2d(queries)
+        queries = normalise(np.atleast_2d(queries))
         if len(self) <= first:
             return np.zeros((len(queries), 0), dtype=np.float32)
         if self.kind == "mean":
-            return normalise(queries) @ self.prototypes()[first:].T
-        if "ex" not in self._cache:
-            cols = np.asarray(self._exemplar_cols, dtype=np.int64)
-            order = np.argsort(cols, kind="stable")
-            self._cache["ex"] = np.concatenate(self._exemplars)[order]
-            self._cache["starts"] = np.searchsorted(cols[order], np.arange(len(self) + 1))
-        starts = self._cache["starts"]
-        sims = normalise(queries) @ self._cache["ex"][starts[first] :].T
-        return np.maximum.reduceat(sims, starts[first:-1] - starts[first], axis=1)
+            protos = self.prototypes() if first == 0 else normalise(np.stack(self._sums[first:]))
+            return queries @ protos.T
+        if first == 0:
+            if "ex" not in self._cache:
+                self._cache["ex"], self._cache["starts"] = self._exemplars(0)
+            ex, starts = self._cache["ex"], self._cache["starts"]
+        else:
+            ex, starts = self._exemplars(first)
+        return np.maximum.reduceat(queries @ ex.T, starts, axis=1)
+
+    def _exemplars(self, first: int) -> tuple[np.ndarray, np.ndarray]:
+        """Exemplars of columns ``first..`` stacked in column order, and where each column starts."""
+        blocks = [np.concatenate(b) for b in self._blocks[first:]]
+        sizes = np.array([len(b) for b in blocks])
+        return np.concatenate(blocks), np.r_[0, np.cumsum(sizes)[:-1]]

@@ -146,6 +146,7 @@ def main() -> None:
     parser.add_argument("--naive-rows", type=int, default=3000, help="0 skips the naive loop")
     parser.add_argument("--backends", default="sqlite,postgresql")
     args = parser.parse_args()
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (figures scale with it)")
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     if "sqlite" in backends:
         with tempfile.TemporaryDirectory() as tmp:

@@ -120,6 +120,7 @@ def main() -> None:
         from threadpoolctl import threadpool_limits
 
         threadpool_limits(args.threads)
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (figures scale with it)")
     print(f"BLAS threads: {args.threads or 'library default'}")
     bench_memory(args)
     if args.db_pending:

@@ -31,6 +31,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help=f"folder levels below PATH: {', '.join(LAYOUTS)}; '*' skips a level (default auto)",
     )
+    parser.add_argument(
+        "--detections",
+        type=Path,
+        metavar="JSON",
+        help="MegaDetector output to import right after (same as deertrack import-detections)",
+    )
     parser.add_argument("--url", help="database URL (default: DEERTRACK_DATABASE_URL)")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument("--no-progress", action="store_true", help="do not draw a progress bar")
@@ -66,4 +72,11 @@ def run(args: argparse.Namespace) -> int:
             shown = ", ".join(summary.untimed_files[:5])
             more = f" and {summary.untimed - 5} more" if summary.untimed > 5 else ""
             print(f"  untimed (no EXIF time, no date in the file name): {shown}{more}")
+    if args.detections:
+        from deertrack_cli.commands import import_detections
+
+        args.file, args.threshold = args.detections, None
+        code = import_detections.run(args)
+        if code:
+            return code
     return 1 if summary.failed else 0

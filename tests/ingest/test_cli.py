@@ -42,10 +42,38 @@ def test_ingest_import_and_set_clock_commands(url, tmp_path, capsys):
 
     with db.session_scope(url) as s:
         dep_id = s.scalars(select(Deployment.id)).one()
-    assert main(["set-clock", str(dep_id), "-60", "--user", "ana"]) == 0
-    assert "1 photos re-timed" in capsys.readouterr().out
+    assert main(["set-clock", "--list"]) == 0
+    assert f"{dep_id:>5}  S1" in capsys.readouterr().out
+    assert main(["set-clock", "S1", "-60", "--user", "ana"]) == 0
+    assert f"deployment {dep_id}: clock offset -60 s, 1 photos re-timed" in capsys.readouterr().out
     with db.session_scope(url) as s:
         assert s.scalars(select(Image.captured_at)).one() == T0 - dt.timedelta(seconds=60)
+
+
+def test_ingest_with_detections_imports_them_too(url, tmp_path, capsys):
+    make_jpeg(tmp_path / "cams" / "S1" / "a.jpg", when=T0, size=(200, 100))
+    md = tmp_path / "cams" / "md.json"
+    md.write_text(
+        json.dumps(
+            {
+                "images": [
+                    {
+                        "file": "S1/a.jpg",
+                        "detections": [
+                            {"category": "1", "conf": 0.9, "bbox": [0.1, 0.1, 0.2, 0.2]}
+                        ],
+                    }
+                ]
+            }
+        )
+    )
+    assert main(["ingest", str(tmp_path / "cams"), "--detections", str(md), "--no-progress"]) == 0
+    assert "1 photos matched, 1 boxes stored" in capsys.readouterr().out
+
+
+def test_set_clock_on_an_unknown_station_says_how_to_list(url, capsys):
+    assert main(["set-clock", "Nowhere", "60"]) == 2
+    assert "deertrack set-clock --list" in capsys.readouterr().err
 
 
 def test_a_malformed_detection_file_exits_with_the_reason(url, tmp_path, capsys):

@@ -128,21 +128,24 @@ def new_job_id() -> str:
     return uuid.uuid4().hex
 
 
+#: Database URLs already seen to have the DeerTrack schema (checked once per process).
+_SCHEMA_CHECKED: set[str] = set()
+
+
 class SqlJobStatusStore:
     """Job status in the ``jobs`` table of the DeerTrack database."""
 
     def __init__(self, url: str | None = None, *, stale_s: float | None = None) -> None:
         self.url = url or settings.database_url()
         self.stale_s = stale_s if stale_s is not None else settings.job_stale_s()
-        self._checked = False
 
     def _session(self):
-        """A transaction on the database, which is checked once for the DeerTrack schema."""
+        """A transaction on the database, which is checked once per process for the schema."""
         from deertrack_core import db
 
-        if not self._checked:
+        if self.url not in _SCHEMA_CHECKED:
             db.require_schema(db.get_engine(self.url))
-            self._checked = True
+            _SCHEMA_CHECKED.add(self.url)
         return db.session_scope(self.url)
 
     def _update(self, job_id: str, **values: Any) -> None:

@@ -161,7 +161,13 @@ def test_random_bad_requests_are_refused_and_enqueue_nothing(redis_queue, bad, e
 # --- the embedded default and immediate mode -----------------------------------------------------
 
 
-def test_sqlite_queue_and_sql_status_through_a_worker(engine, tmp_path, monkeypatch, start_worker):
+def test_sqlite_queue_and_sql_status_through_a_worker(tmp_path, monkeypatch, start_worker):
+    from deertrack_core import db
+    from deertrack_core.models import Base
+
+    url = f"sqlite:///{tmp_path / 'deertrack.db'}"
+    Base.metadata.create_all(db.get_engine(url))
+    monkeypatch.setenv("DEERTRACK_DATABASE_URL", url)
     monkeypatch.delenv("DEERTRACK_REDIS_URL", raising=False)
     monkeypatch.setenv("DEERTRACK_HUEY_PATH", str(tmp_path / "queue" / "huey.db"))
     monkeypatch.setenv("DEERTRACK_JOB_HEARTBEAT_S", "0.2")

@@ -35,6 +35,7 @@ class RawBox:
     conf: float
     bbox: tuple[float, float, float, float]  # normalised xywh, or pixel xyxy when pixel=True
     pixel: bool
+    species: str | None = None  # top classification (1.x ``classifications``), if any
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,10 @@ def parse_detections(data: Any, *, name: str = "detections") -> DetectionFile:
     images = data["images"]
     if not isinstance(images, list):
         raise ctx.fail("images", f"expected a list, found {type(images).__name__}")
-    entries = tuple(_v1_entry(ctx, i, item, cats) for i, item in enumerate(images))
+    classes = data.get("classification_categories") or {}
+    if not isinstance(classes, dict):
+        raise ctx.fail("classification_categories", "expected an object of id → name strings")
+    entries = tuple(_v1_entry(ctx, i, item, cats, classes) for i, item in enumerate(images))
     _no_repeats(ctx, entries, "images[{i}]")
     return DetectionFile(
         "1.x",
@@ -172,7 +176,9 @@ def _failure(ctx: _Ctx, where: str, item: dict) -> str | None:
     return str(failure)
 
 
-def _v1_entry(ctx: _Ctx, i: int, item: Any, cats: dict[str, str]) -> RawEntry:
+def _v1_entry(
+    ctx: _Ctx, i: int, item: Any, cats: dict[str, str], classes: dict[str, Any]
+) -> RawEntry:
     file = _file_of(ctx, f"images[{i}]", item, ("file",))
     where = f"images[{i}] ({file})"
     failure = _failure(ctx, where, item)
@@ -200,8 +206,24 @@ def _v1_entry(ctx: _Ctx, i: int, item: Any, cats: dict[str, str]) -> RawEntry:
         if w < 0 or h < 0 or min(x, y) < -0.01 or x + w > 1.01 or y + h > 1.01:
             raise ctx.fail(dwhere, f"bbox {list(bbox)} is not a normalised [x, y, w, h] box")
         label = cats[str(cat)]
-        boxes.append(RawBox(category_of(label), label, float(conf), bbox, False))
+        species = _top_class(ctx, dwhere, det.get("classifications"), classes)
+        boxes.append(RawBox(category_of(label), label, float(conf), bbox, False, species))
     return RawEntry(i, file, tuple(boxes), None)
+
+
+def _top_class(ctx: _Ctx, where: str, value: Any, classes: dict[str, Any]) -> str | None:
+    """The best classification of a box: ``classifications`` is [[class id, score], ...]."""
+    if not value:
+        return None
+    if not isinstance(value, list) or not all(
+        isinstance(c, list) and len(c) == 2 and _is_number(c[1]) for c in value
+    ):
+        raise ctx.fail(where, "classifications is not a list of [class id, score] pairs")
+    best = max(value, key=lambda c: c[1])
+    name = classes.get(str(best[0]))
+    if not isinstance(name, str):
+        raise ctx.fail(where, f"class {best[0]!r} is not in classification_categories")
+    return name
 
 
 def _list_entry(ctx: _Ctx, i: int, item: Any) -> RawEntry:

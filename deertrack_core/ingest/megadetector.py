@@ -255,7 +255,7 @@ def _import_entry(matcher: PathMatcher, entry: RawEntry, threshold: float, state
                 "confidence": box.conf,
                 "category": box.category,
                 "source": SOURCE,
-                "species": None if box.label == box.category else box.label,
+                "species": box.species or (None if box.label == box.category else box.label),
                 "match_status": MatchStatus.PENDING.value,
                 "version": 1,
             }

@@ -87,6 +87,21 @@ def test_v1_boxes_are_stored_at_or_above_the_threshold(season, tmp_path):
     assert stored[1] == ("cams/S1/a.jpg", "animal", 0.9, 0.1, 0.2, 0.3, 0.4, "megadetector")
 
 
+def test_classifications_give_the_species(season, tmp_path):
+    data = v1(
+        [
+            {
+                "file": "S1/a.jpg",
+                "detections": [{**det(0.9), "classifications": [["4", 0.2], ["3", 0.7]]}],
+            }
+        ]
+    )
+    data["classification_categories"] = {"3": "white-tailed deer", "4": "elk"}
+    import_detections(write(tmp_path, data), url=season)
+    with db.session_scope(season) as s:
+        assert s.scalars(select(Detection.species)).one() == "white-tailed deer"
+
+
 def test_the_files_typical_threshold_is_the_default(season, tmp_path):
     data = v1([{"file": "S1/a.jpg", "detections": [det(0.9), det(0.5), det(0.3)]}], threshold=0.4)
     summary = import_detections(write(tmp_path, data), url=season)
@@ -203,6 +218,20 @@ def test_reimporting_replaces_unreviewed_boxes_and_keeps_reviewed_ones(season, t
         (
             v1([{"file": "S1/a.jpg", "detections": []}, {"file": "S1/a.jpg", "detections": []}]),
             r"images\[2\] \(S1/a.jpg\): the same file is listed at images\[1\]",
+        ),
+        (
+            {
+                **v1(
+                    [
+                        {
+                            "file": "a.jpg",
+                            "detections": [{**det(0.9), "classifications": [["9", 0.5]]}],
+                        }
+                    ]
+                ),
+                "classification_categories": {"1": "deer"},
+            },
+            r"class '9' is not in classification_categories",
         ),
         (
             [

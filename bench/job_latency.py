@@ -34,7 +34,13 @@ def seed(url: str, n_images: int) -> None:
     Base.metadata.create_all(db.get_engine(url))
     with db.session_scope(url) as session:
         deer = Deer(name="Buck 1")
-        dep = Deployment(station="North", camera="c1", start=dt.datetime(2024, 6, 1))
+        dep = Deployment(
+            station="North",
+            camera="c1",
+            start=dt.datetime(2024, 6, 1),
+            latitude=45.1,
+            longitude=-75.2,
+        )
         session.add_all([deer, dep])
         for i in range(n_images):
             moment = dt.datetime(2024, 6, 1, 6) + dt.timedelta(minutes=37 * i)
@@ -114,9 +120,7 @@ def main() -> None:
         return statistics.quantiles(values, n=100)[p - 1] * 1000 if len(values) > 1 else values[0]
 
     backend = url.split(":", 1)[0]
-    print(
-        f"{args.report_type} export, {args.images} photos, {backend}, Redis queue, {args.runs} runs"
-    )
+    print(f"{args.report_type} job, {args.images} photos, {backend}, Redis queue, {args.runs} runs")
     print(
         f"  enqueue -> completed seen by caller: p50 {pct(walls, 50):.0f} ms  p95 {pct(walls, 95):.0f} ms"
     )

@@ -72,11 +72,14 @@ class Renderer:
         st = self.stations[shot.station]
         day = (shot.when.date() - self.start).days
         w, h = self.size
-        im = background(self.seed, st, self.phase(day), self.size).copy()
+        scene = background(self.seed, st, self.phase(day), self.size)
+        im = scene.image.copy()
         hy = st.horizon * h
         boxes: list[Box] = []
         eyes: list[tuple[float, float, float]] = []
-        for a in sorted(shot.actors, key=lambda a: a.dist):
+        actors = sorted(shot.actors, key=lambda a: a.dist)  # far ones first
+        feet = [hy + (0.1 + 0.86 * a.dist) * (h - BAR - hy) for a in actors] + [float("inf")]
+        for i, a in enumerate(actors):
             side = "left" if a.facing == "right" else "right"
             sp = self.sprite(a.deer, side, a.pose, day)
             unit = w * (0.06 + 0.23 * a.dist)
@@ -86,12 +89,15 @@ class Renderer:
             ex, ey = sp.eye[0] * scale, sp.eye[1] * scale
             if a.facing == "left":
                 img, ex = ImageOps.mirror(img), sw - ex
-            foot = hy + (0.1 + 0.86 * a.dist) * (h - BAR - hy)
+            foot = feet[i]
             left = a.x * w - sw / 2
             top = foot - sp.ground * scale
             if shot.light != "night":
                 _shadow(im, a.x * w, foot, sw * 0.8, unit * 0.07)
             im.paste(img, (round(left), round(top)), img)
+            for base, at, tree in scene.trees:  # trees standing between this deer and the next
+                if foot < base <= feet[i + 1]:
+                    im.paste(tree, at, tree)
             box = _box(left, top, sw, sh, w, h - BAR)
             if box is None:
                 continue

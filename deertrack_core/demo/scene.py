@@ -100,9 +100,16 @@ def _jit(rng, c, amount=14, hue=4):
     return tuple(min(255, max(0, int(v) + shift + int(p))) for v, p in zip(c, per, strict=True))
 
 
+@dataclass(frozen=True)
+class Scene:
+    image: Image.Image  # the empty scene in daylight colours (callers copy it)
+    #: Each tree cut out, (base y, (left, top), RGBA) by base y, to put back over deer behind it.
+    trees: tuple[tuple[float, tuple[int, int], Image.Image], ...]
+
+
 @lru_cache(maxsize=64)
-def background(seed: int, station: Station, phase: str, size: tuple[int, int]) -> Image.Image:
-    """The empty scene of ``station`` in ``phase`` in daylight colours (callers copy it)."""
+def background(seed: int, station: Station, phase: str, size: tuple[int, int]) -> Scene:
+    """The empty scene of ``station`` in ``phase``."""
     w, h = size
     rng = np.random.default_rng([seed, 4100 + station.index])  # layout: same in every phase
     prng = np.random.default_rng([seed, 4200 + station.index, PHASES.index(phase)])
@@ -155,7 +162,7 @@ def background(seed: int, station: Station, phase: str, size: tuple[int, int]) -
         r = 1 + 7 * t * k
         c = np.clip(fa + (ne - fa) * t + sh + pc, 0, 255).astype(int)
         d.ellipse((x - r * 1.6, y - r * 0.6, x + r * 1.6, y + r * 0.6), fill=tuple(c.tolist()))
-    _trees(d, rng, prng, station, phase, w, h, hy, canopy)
+    trees = _trees(im, rng, prng, station, phase, hy, canopy)
     if station.kind == "Ridge":
         for _ in range(6):
             x, y = rng.uniform(0, w), hy + (h - hy) * rng.uniform(0.3, 0.95)
@@ -171,53 +178,68 @@ def background(seed: int, station: Station, phase: str, size: tuple[int, int]) -
             x = w * (0.05 + 0.14 * k) + rng.uniform(-10, 10)
             d.rectangle((x, hy - 0.045 * h, x + 4, hy + 0.01 * h), fill=(92, 80, 66))
         d.line([(0, hy - 0.03 * h), (w, hy - 0.03 * h)], fill=(80, 76, 70), width=1)
-    return im.filter(ImageFilter.BoxBlur(1))
+    return Scene(im.filter(ImageFilter.BoxBlur(1)), tuple(trees))
 
 
-def _trees(d, rng, prng, station, phase, w, h, hy, canopy) -> None:
+def _trees(im: Image.Image, rng, prng, station, phase, hy, canopy) -> list:
+    w, h = im.size
+    out = []
     n = {"Field": 3, "Pines": 14, "Oakflat": 9}.get(station.kind, 11)
     trees = sorted(
         ((rng.uniform(0, w), rng.uniform(0.0, 1.0) ** 1.6) for _ in range(n)), key=lambda t: t[1]
     )
     bark = (74, 64, 56) if station.kind != "Pines" else (70, 54, 44)
     for x, depth in trees:
+        layer = Image.new("RGBA", im.size, (0, 0, 0, 0))
+        d = ImageDraw.Draw(layer)
         base = hy + (h - hy) * (0.04 + 0.5 * depth)
-        width = w * (0.008 + 0.05 * depth) * (0.7 if station.kind == "Pines" else 1.0)
-        c = _lerp(_jit(prng, bark, 10), (150, 160, 168), 0.45 * (1 - depth))
-        if station.kind == "Pines":
-            green = _lerp((40, 62, 44), (120, 140, 140), 0.5 * (1 - depth))
-            top = -0.1 * h
-            d.rectangle((x - width * 0.3, top, x + width * 0.3, base), fill=c)
-            for k in range(6):
-                yk = top + (base - top) * (0.05 + 0.13 * k)
-                span = width * (0.8 + 0.45 * k)
-                d.polygon([(x, yk - 0.08 * h), (x - span, yk + 0.08 * h), (x + span, yk + 0.08 * h)],
-                          fill=green)  # fmt: skip
-                if phase == "snow":
-                    d.line([(x - span * 0.8, yk + 0.07 * h), (x + span * 0.8, yk + 0.07 * h)],
-                           fill=(226, 230, 236), width=max(2, int(width * 0.2)))  # fmt: skip
+        _tree(d, rng, prng, station, phase, w, h, hy, canopy, x, depth, base, bark)
+        box = layer.getbbox()
+        if box is None:
             continue
-        d.polygon([(x - width / 2, base), (x - width * 0.3, -5), (x + width * 0.3, -5),
-                   (x + width / 2, base)], fill=c)  # fmt: skip
-        d.line([(x - width * 0.15, -5), (x - width * 0.2, base)], fill=_lerp(c, (200, 200, 200), 0.2),
-               width=max(1, int(width * 0.15)))  # fmt: skip
-        for _ in range(int(2 + 3 * depth)):
-            y = rng.uniform(-5, hy * 0.8)
-            dx = rng.choice([-1, 1]) * width * rng.uniform(2, 5)
-            d.line([(x, y), (x + dx, y - abs(dx) * 0.6)], fill=c, width=max(1, int(width * 0.2)))
-        if phase in ("green", "autumn") and depth < 0.7:
-            for _ in range(5):
-                r = w * rng.uniform(0.03, 0.07) * (0.5 + depth)
-                cx, cy = x + rng.uniform(-2, 2) * r, rng.uniform(-0.1, 0.3) * hy
-                colour = _lerp(
-                    _jit(prng, canopy[int(prng.integers(len(canopy)))]),
-                    (176, 188, 196),
-                    0.3 * (1 - depth),
-                )
-                d.ellipse((cx - r, cy - r, cx + r, cy + r), fill=colour)
-        if station.kind == "Oakflat" and depth > 0.9:
-            d.ellipse((x - width * 0.9, base - width * 0.3, x + width * 0.9, base + width * 0.2),
-                      fill=_lerp(c, (40, 36, 30), 0.5))  # fmt: skip
+        cut = layer.crop(box).filter(ImageFilter.BoxBlur(1))
+        im.paste(cut, box[:2], cut)
+        out.append((base, box[:2], cut))
+    return out
+
+
+def _tree(d, rng, prng, station, phase, w, h, hy, canopy, x, depth, base, bark) -> None:
+    width = w * (0.008 + 0.05 * depth) * (0.7 if station.kind == "Pines" else 1.0)
+    c = _lerp(_jit(prng, bark, 10), (150, 160, 168), 0.45 * (1 - depth))
+    if station.kind == "Pines":
+        green = _lerp((40, 62, 44), (120, 140, 140), 0.5 * (1 - depth))
+        top = -0.1 * h
+        d.rectangle((x - width * 0.3, top, x + width * 0.3, base), fill=c)
+        for k in range(6):
+            yk = top + (base - top) * (0.05 + 0.13 * k)
+            span = width * (0.8 + 0.45 * k)
+            d.polygon([(x, yk - 0.08 * h), (x - span, yk + 0.08 * h), (x + span, yk + 0.08 * h)],
+                      fill=green)  # fmt: skip
+            if phase == "snow":
+                d.line([(x - span * 0.8, yk + 0.07 * h), (x + span * 0.8, yk + 0.07 * h)],
+                       fill=(226, 230, 236), width=max(2, int(width * 0.2)))  # fmt: skip
+        return
+    d.polygon([(x - width / 2, base), (x - width * 0.3, -5), (x + width * 0.3, -5),
+               (x + width / 2, base)], fill=c)  # fmt: skip
+    d.line([(x - width * 0.15, -5), (x - width * 0.2, base)], fill=_lerp(c, (200, 200, 200), 0.2),
+           width=max(1, int(width * 0.15)))  # fmt: skip
+    for _ in range(int(2 + 3 * depth)):
+        y = rng.uniform(-5, hy * 0.8)
+        dx = rng.choice([-1, 1]) * width * rng.uniform(2, 5)
+        d.line([(x, y), (x + dx, y - abs(dx) * 0.6)], fill=c, width=max(1, int(width * 0.2)))
+    if phase in ("green", "autumn") and depth < 0.7:
+        for _ in range(5):
+            r = w * rng.uniform(0.03, 0.07) * (0.5 + depth)
+            cx, cy = x + rng.uniform(-2, 2) * r, rng.uniform(-0.1, 0.3) * hy
+            colour = _lerp(
+                _jit(prng, canopy[int(prng.integers(len(canopy)))]),
+                (176, 188, 196),
+                0.3 * (1 - depth),
+            )
+            d.ellipse((cx - r, cy - r, cx + r, cy + r), fill=colour)
+    if station.kind == "Oakflat" and depth > 0.9:
+        d.ellipse((x - width * 0.9, base - width * 0.3, x + width * 0.9, base + width * 0.2),
+                  fill=_lerp(c, (40, 36, 30), 0.5))  # fmt: skip
 
 
 @lru_cache(maxsize=8)

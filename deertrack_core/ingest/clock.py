@@ -30,7 +30,7 @@ def set_clock_offset(session: Session, deployment_id: int, offset_s: float, user
     offset_s = float(offset_s)
     if not abs(offset_s) <= MAX_OFFSET_S:  # also rejects NaN
         raise ValidationError(
-            {"offset_s": f"{offset_s} s is more than ten years; give the offset in seconds"}
+            {"offset_s": f"{offset_s} s is not within ten years; give the offset in seconds"}
         )
     dep = session.get(Deployment, deployment_id)
     if dep is None:

@@ -174,6 +174,6 @@ def test_an_interrupted_run_keeps_whole_batches_and_a_rerun_completes(url, tmp_p
         assert s.scalar(select(func.count()).select_from(Image)) == 6
 
 
-def test_ingesting_a_missing_folder_is_an_error(url, tmp_path):
+def test_ingesting_a_missing_folder_is_an_error(tmp_path):
     with pytest.raises(IngestError, match="is not a folder"):
-        ingest_folder(tmp_path / "nowhere", url=url)
+        ingest_folder(tmp_path / "nowhere")

@@ -114,9 +114,9 @@ def test_an_explicit_threshold_wins(season, tmp_path):
     assert summary.detections_stored == 1
 
 
-def test_threshold_outside_zero_one_is_refused(season, tmp_path):
+def test_threshold_outside_zero_one_is_refused(tmp_path):
     with pytest.raises(ValidationError, match="threshold: 1.5 is not between 0 and 1"):
-        import_detections(write(tmp_path, v1([])), url=season, threshold=1.5)
+        import_detections(write(tmp_path, v1([])), threshold=1.5)
 
 
 def test_list_dialect_pixel_boxes_are_normalised_with_the_stored_size(season, tmp_path):

@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -116,11 +116,17 @@ def ingest_folder(
     dep_cache: dict[tuple[str, str], _DepRef] = {}
     applied_rows: set[int] = set()
     log.info("ingest %s: %d photos", root, total)
-    with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
-        for start in range(0, total, batch_size):
-            chunk = files[start : start + batch_size]
+    pool = ThreadPoolExecutor(max_workers=READ_THREADS)
+    try:
+        # Reading batch k+1 overlaps storing batch k; at most two batches are in flight.
+        starts = range(0, total, batch_size)
+        pending = _submit(pool, files, 0, batch_size)
+        for start in starts:
+            chunk, futures = files[start : start + batch_size], pending
+            pending = _submit(pool, files, start + batch_size, batch_size)
             ready: list[_Ready] = []
-            for path, result in zip(chunk, pool.map(_read, chunk), strict=True):
+            for path, future in zip(chunk, futures, strict=True):
+                result = future.result()
                 rel = PurePosixPath(path.relative_to(root).as_posix())
                 if isinstance(result, str):
                     counts.failed.append(FileProblem(rel.as_posix(), result))
@@ -139,6 +145,8 @@ def ingest_folder(
                     f"{counts.ingested} new, {counts.duplicates} duplicate, "
                     f"{len(counts.failed)} failed",
                 )
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     with db.session_scope(url) as session:
         sequences = assign_sequences(session, counts.deployment_ids)
         refresh_deployment_spans(session, counts.deployment_ids)
@@ -165,6 +173,10 @@ def ingest_folder(
         summary.untimed,
     )
     return summary
+
+
+def _submit(pool: ThreadPoolExecutor, files: list[Path], start: int, size: int) -> list[Future]:
+    return [pool.submit(_read, f) for f in files[start : start + size]]
 
 
 def _read(path: Path) -> PhotoInfo | str:

@@ -6,7 +6,15 @@ crepuscular activity, EXIF times, MegaDetector-format boxes, and a reviewed grou
 Everything it writes says it is synthetic.
 """
 
-from deertrack_core.demo.load import DemoSummary, load_demo
+from deertrack_core.demo.load import DemoSummary, demo_present, load_demo
 from deertrack_core.demo.season import DemoManifest, TruthBox, generate_season, read_truth
 
-__all__ = ["DemoManifest", "DemoSummary", "TruthBox", "generate_season", "load_demo", "read_truth"]
+__all__ = [
+    "DemoManifest",
+    "DemoSummary",
+    "TruthBox",
+    "demo_present",
+    "generate_season",
+    "load_demo",
+    "read_truth",
+]

@@ -123,6 +123,14 @@ def load_demo(
     return summary
 
 
+def demo_present(session: Session) -> bool:
+    """Whether the database holds the synthetic demo season (for a banner in the dashboard)."""
+    hit = session.scalar(
+        select(Deployment.id).where(Deployment.notes.contains(SYNTHETIC_NOTE)).limit(1)
+    )
+    return hit is not None
+
+
 def _stored_paths(manifest: DemoManifest) -> dict[str, str]:
     root = settings.data_root()
     return {paths.to_stored(manifest.out_dir / rel, root): rel for rel in manifest.files}

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from deertrack_cli.main import main
 from deertrack_core import db
-from deertrack_core.demo import load_demo
+from deertrack_core.demo import demo_present, load_demo
 from deertrack_core.demo.season import SYNTHETIC_NOTE
 from deertrack_core.models import Deer, Deployment, Detection, Image
 
@@ -27,7 +27,12 @@ def test_load_demo_stores_photos_boxes_and_deployments(engine, db_url, tmp_path,
         assert len(deps) == 2
         assert all(SYNTHETIC_NOTE in d.notes and d.latitude and d.start for d in deps)
         paths = s.scalars(select(Image.path)).all()
+        assert demo_present(s)
     assert all(p.startswith("var/demo-season/") for p in paths)
+
+
+def test_an_empty_database_holds_no_demo(session):
+    assert not demo_present(session)
 
 
 def test_load_demo_marks_a_reviewed_subset(engine, db_url, tmp_path, monkeypatch):

@@ -125,7 +125,6 @@ def load_detections(
         .join(Image, Detection.image_id == Image.id)
         .join(Deployment, Image.deployment_id == Deployment.id)
         .where(Image.captured_at.is_not(None))
-        .order_by(Image.captured_at, Detection.id)
     )
     if lo is not None:
         stmt = stmt.where(Image.captured_at >= lo)
@@ -137,9 +136,11 @@ def load_detections(
         stmt = stmt.where(Detection.match_status != MatchStatus.REJECTED.value)
     if animals_only:
         stmt = stmt.where(Detection.category == "animal")
-    df = frame(session.execute(stmt), DETECTION_COLUMNS)
+    df = frame(session.connection().execute(stmt), DETECTION_COLUMNS)
     df["captured_at"] = pd.to_datetime(df["captured_at"], format="ISO8601")
     df["reviewed_at"] = pd.to_datetime(df["reviewed_at"], format="ISO8601")
+    # Sorted here rather than in SQL: cheaper than the database's sort of the joined rows.
+    df = df.sort_values(["captured_at", "detection_id"], kind="stable", ignore_index=True)
     return attach_identity(df, load_deer(session))
 
 
@@ -162,7 +163,11 @@ def attach_identity(df: pd.DataFrame, deer: pd.DataFrame) -> pd.DataFrame:
 
 
 def frame(result, columns: list[str]) -> pd.DataFrame:
-    """A DataFrame from a SQLAlchemy result, built column-wise (fast on 10^5 rows)."""
+    """A DataFrame from a SQLAlchemy result, built column-wise (fast on 10^5 rows).
+
+    Pass a Core result (``session.connection().execute(stmt)``): ``session.execute`` runs
+    column selects through the ORM's row loading, which doubled the cost of 10^5 rows.
+    """
     rows = result.all()
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
@@ -216,7 +221,7 @@ def load_deployments(session: Session, deployments: Sequence[int] = ()) -> pd.Da
         "last_photo",
         "n_images",
     ]
-    df = frame(session.execute(stmt), cols)
+    df = frame(session.connection().execute(stmt), cols)
     for col in ("start", "end", "first_photo", "last_photo"):
         df[col] = pd.to_datetime(df[col])
     return df

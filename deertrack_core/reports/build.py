@@ -25,10 +25,15 @@ TOTAL_STEPS = 5
 
 
 def output_name(request, now: dt.datetime) -> str:
-    """``<report_type>_<start>_<end>_<yyyymmddThhmmss>.<ext>`` (dates 'all' when open)."""
-    start = request.start_date.isoformat() if request.start_date else "start"
-    end = request.end_date.isoformat() if request.end_date else "end"
-    return f"{request.report_type}_{start}_{end}_{now:%Y%m%dT%H%M%S}{EXTENSIONS[request.fmt]}"
+    """``<report_type>_<start>_<end>_<yyyymmddThhmmss>.<ext>``; an open end reads ``first`` /
+    ``last`` (photo), both open ``all-dates``."""
+    if request.start_date is None and request.end_date is None:
+        span = "all-dates"
+    else:
+        start = request.start_date.isoformat() if request.start_date else "first"
+        end = request.end_date.isoformat() if request.end_date else "last"
+        span = f"{start}_{end}"
+    return f"{request.report_type}_{span}_{now:%Y%m%dT%H%M%S}{EXTENSIONS[request.fmt]}"
 
 
 def _pdf_writer(module_name: str) -> Callable:
@@ -109,6 +114,7 @@ def build_export(
     try:
         with db.session_scope(url) as session:
             writer(session, request, tmp, progress, now)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report is for sharing
         os.replace(tmp, final)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -33,7 +33,18 @@ VERSION = "1.0.2"
 BASE = f"https://raw.githubusercontent.com/tdwg/camtrap-dp/{VERSION}"
 PROFILE = f"{BASE}/camtrap-dp-profile.json"
 SCHEMAS = {name: f"{BASE}/{name}-table-schema.json" for name in ("deployments", "media", "observations")}  # fmt: skip
-VERNACULAR = {"Odocoileus virginianus": "white-tailed deer"}
+VERNACULAR = {"Odocoileus virginianus": "white-tailed deer", "Odocoileus hemionus": "mule deer"}
+#: Common names people and detectors write, mapped to the scientific names Camtrap DP wants.
+SCIENTIFIC = {"white-tailed deer": "Odocoileus virginianus", "whitetail": "Odocoileus virginianus",
+              "whitetail deer": "Odocoileus virginianus", "deer": "Odocoileus virginianus",
+              "mule deer": "Odocoileus hemionus"}  # fmt: skip
+
+
+def scientific_name(species: pd.Series) -> pd.Series:
+    """Known common names → scientific names; anything else unchanged."""
+    return species.map(lambda s: SCIENTIFIC.get(s.strip().lower(), s) if isinstance(s, str) else s)
+
+
 CATEGORY_TYPE = {"animal": "animal", "person": "human", "vehicle": "vehicle"}
 SEX = {"buck": "male", "doe": "female"}
 LIFE_STAGE = {"buck": "adult", "doe": "adult", "fawn": "juvenile"}
@@ -96,7 +107,7 @@ def _load_images(session: Session, request) -> pd.DataFrame:
     if request.deployments:
         stmt = stmt.where(Image.deployment_id.in_(list(request.deployments)))
     cols = ["image_id", "deployment_id", "path", "captured_at", "sequence_id"]
-    df = frame(session.execute(stmt), cols)
+    df = frame(session.connection().execute(stmt), cols)
     df["captured_at"] = pd.to_datetime(df["captured_at"], format="ISO8601")
     return df
 
@@ -156,7 +167,7 @@ def observations_csv(
             "eventEnd": ev["ts"],
             "observationLevel": "media",
             "observationType": ev["category"].map(CATEGORY_TYPE).fillna("unknown"),
-            "scientificName": ev["species"].where(animal),
+            "scientificName": scientific_name(ev["species"]).where(animal),
             "count": 1,
             "lifeStage": ev["sex_age"].map(LIFE_STAGE).where(animal),
             "sex": ev["sex_age"].map(SEX).where(animal),
@@ -202,7 +213,7 @@ def _event_rows(ev: pd.DataFrame, animal: pd.Series) -> pd.DataFrame:
             "eventEnd": grouped["ts"].max(),
             "observationLevel": "event",
             "observationType": "animal",
-            "scientificName": first["species"],
+            "scientificName": scientific_name(first["species"]),
             "count": 1,
             "lifeStage": first["sex_age"].map(LIFE_STAGE),
             "sex": first["sex_age"].map(SEX),

@@ -58,3 +58,9 @@ def test_empty_range_still_writes_a_report(archive, make_request, tmp_path, db_u
         "seasonal_activity", start_date=dt.date(2023, 1, 1), end_date=dt.date(2023, 1, 31)
     )
     assert build.build_export(request, tmp_path, url=db_url).stat().st_size > 0
+
+
+@sqlite_only
+def test_open_date_range_is_named_all_dates(archive, make_request, tmp_path, db_url):
+    request = make_request("record_table_csv", start_date=None, end_date=None)
+    assert "_all-dates_" in build.build_export(request, tmp_path, url=db_url).name

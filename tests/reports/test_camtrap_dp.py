@@ -100,3 +100,12 @@ def test_imported_local_media_have_absolute_paths_and_boxes(engine, standards, d
     assert len(local) == 10
     boxed = session.scalars(select(Detection).where(Detection.w < 1.0)).all()
     assert len(boxed) == 20
+
+
+def test_common_names_become_scientific_names():
+    import pandas as pd
+
+    from deertrack_core.reports.camtrap_dp import scientific_name
+
+    names = scientific_name(pd.Series(["White-tailed deer", "Procyon lotor", None]))
+    assert names.tolist()[:2] == ["Odocoileus virginianus", "Procyon lotor"]

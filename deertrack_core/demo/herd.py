@@ -51,6 +51,8 @@ class DeerSpec:
     coat: tuple[int, int, int]  # summer coat (September)
     winter: tuple[int, int, int]  # winter coat (from late October)
     face: float  # face darkness multiplier
+    back: float  # how dark the back is against the flank (1 = even)
+    legs: float  # how grey the lower legs are (0 = coat colour)
     throat: float  # size of the white throat patch
     marks_left: tuple[Mark, ...]
     marks_right: tuple[Mark, ...]
@@ -70,7 +72,7 @@ class DeerSpec:
 
 
 def _coat(rng: np.random.Generator, fawn: bool) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    hue = rng.uniform(0.058, 0.1)  # red-brown to tawny
+    hue = rng.uniform(0.066, 0.1)  # red-brown to tawny
     sat = rng.uniform(0.36, 0.76)
     val = rng.uniform(0.32, 0.78)
     if fawn:
@@ -85,8 +87,8 @@ def _marks(rng: np.random.Generator, n: int) -> tuple[Mark, ...]:
     for _ in range(n):
         kind = str(rng.choice(["scar", "spot", "patch"], p=[0.4, 0.35, 0.25]))
         tone = rng.uniform(1.45, 1.9) if kind != "patch" else rng.uniform(0.45, 0.65)
-        size = {"scar": rng.uniform(0.14, 0.3), "spot": rng.uniform(0.04, 0.08)}.get(
-            kind, rng.uniform(0.09, 0.17)
+        size = {"scar": rng.uniform(0.18, 0.34), "spot": rng.uniform(0.05, 0.1)}.get(
+            kind, rng.uniform(0.12, 0.22)
         )
         out.append(
             Mark(
@@ -175,8 +177,8 @@ def make_herd(seed: int, n_deer: int, n_stations: int, season_days: int) -> list
         late = kind == "buck" and age == 1 and rng.random() < 0.5
         arrival = int(rng.integers(55, 75)) if late else 0  # dispersing yearlings arrive in the rut
         shed = int(rng.integers(128, 150)) if kind == "buck" and rng.random() < 0.4 else 10_000
-        marks_l = _marks(rng, int(rng.integers(2, 5)))
-        marks_r = _marks(rng, int(rng.integers(2, 5)))
+        marks_l = _marks(rng, int(rng.integers(3, 6)))
+        marks_r = marks_l
         desc = _describe(kind, age, antlers, notch, ear_tag, marks_l, marks_r, late)
         herd.append(
             DeerSpec(
@@ -190,6 +192,8 @@ def make_herd(seed: int, n_deer: int, n_stations: int, season_days: int) -> list
                 coat=summer,  # type: ignore[arg-type]
                 winter=winter,  # type: ignore[arg-type]
                 face=float(rng.uniform(0.55, 0.85)),
+                back=float(rng.uniform(0.5, 0.95)),
+                legs=float(rng.uniform(0.15, 0.75)),
                 throat=float(rng.uniform(0.6, 1.3)),
                 marks_left=marks_l,
                 marks_right=marks_r,

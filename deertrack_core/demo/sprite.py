@@ -181,7 +181,7 @@ def render_deer(spec: DeerSpec, *, side: str, pose: str, day: int, unit: int = B
     moult = min(max((day - 20) / 40.0, 0.0), 1.0)
     coat = _mix(spec.coat, spec.winter, moult)
     far_c = _shade(coat, 0.72)
-    lower = _mix(coat, (150, 140, 128), 0.45)
+    lower = _mix(coat, (150, 140, 128), spec.legs)
     hoof = (38, 34, 32)
     depth = spec.depth
     ax, ay, angle, ear_angle = _HEAD[pose]
@@ -223,7 +223,7 @@ def render_deer(spec: DeerSpec, *, side: str, pose: str, day: int, unit: int = B
     arr = np.asarray(body, dtype=np.float32)
     top, bottom = cv.p(0, -depth / 2)[1], cv.p(0, depth / 2)[1]
     rows = np.arange(cv.size[1], dtype=np.float32)
-    grad = 0.78 + 0.32 * np.clip((rows - top) / max(bottom - top, 1), 0, 1)
+    grad = spec.back + (1.1 - spec.back) * np.clip((rows - top) / max(bottom - top, 1), 0, 1)
     arr[..., :3] *= grad[:, None, None]
     body = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "RGBA")
 
@@ -304,7 +304,7 @@ def _smooth(pts: list[tuple[float, float]], steps: int = 6) -> list[tuple[float,
 
 def _mark(cv: _Canvas, d, m: Mark, coat: RGB, depth: float) -> None:
     target = (228, 218, 202) if m.tone > 1 else (38, 28, 22)
-    colour = _mix(coat, target, 0.5 if m.tone > 1 else 0.45) + (235,)
+    colour = _mix(coat, target, 0.62 if m.tone > 1 else 0.55) + (240,)
     x, y = m.x, m.y * depth * 2
     if m.kind == "spot":
         cv.ellipse(d, x, y, m.size, m.size * 0.8, colour)
@@ -316,4 +316,4 @@ def _mark(cv: _Canvas, d, m: Mark, coat: RGB, depth: float) -> None:
         dx, dy = math.cos(a) * m.size / 2, math.sin(a) * m.size / 2
         bend = m.size * 0.15
         pts = [(x - dx, y - dy), (x - dy * 0.3, y + dx * 0.3 + bend), (x + dx, y + dy)]
-        cv.limb(d, pts, [0.016, 0.022, 0.012], colour)
+        cv.limb(d, pts, [0.022, 0.03, 0.016], colour)

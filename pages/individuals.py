@@ -23,12 +23,16 @@ def edit(fn, *args, message: str, **kw):
         return result
 
 
+@st.cache_data(ttl=30, show_spinner=False)
+def load_gallery(url: str, search: str):
+    with resources.session() as s:
+        return individuals.gallery(s, search=search), individuals.deer_count(s)
+
+
 selected = st.session_state.get(K.DEER_SELECTED)
 if selected is None:
     search = st.text_input("Find a deer by name or tag", key=K.DEER_SEARCH)
-    with resources.session() as s:
-        cards = individuals.gallery(s, search=search)
-        total = individuals.deer_count(s)
+    cards, total = load_gallery(url, search)
     st.caption(f"{total:,} individuals; the most sighted first. Open one to see its history.")
     if not cards:
         st.info("No individuals yet: they appear as detections are matched and reviewed.")

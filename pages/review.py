@@ -71,7 +71,7 @@ if item is None:
 seen = st.session_state.get(K.REVIEW_SEEN)
 ref = seen[1] if seen and seen[0] == item.track_key else item.ref
 st.session_state[K.REVIEW_SEEN] = (item.track_key, item.ref)
-review_view.item_header(item, total)
+review_view.item_header(item, total, threshold)
 left, right = st.columns([2, 3], gap="large")
 with left:
     review_view.crops(item)
@@ -96,11 +96,11 @@ with right:
     ):
         act(review.confirm, ref, message=f"Confirmed {item.deer_name}.")
     if b[1].button(
-        "New individual",
+        "New deer",
         key="review_new",
         icon=":material/add:",
         shortcut="n",
-        help="A deer not seen before (key N)",
+        help="A new individual, not seen before (key N)",
         width="stretch",
     ):
         act(review.new_individual, ref, message="New individual created.")

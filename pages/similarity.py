@@ -70,8 +70,10 @@ if truth:
     )
 else:
     st.info(
-        "No reviewed detections yet, so same-deer vs different-deer cannot be shown. Review some "
-        "detections and this chart appears.",
+        "No scores of reviewed detections yet, so same deer vs different deer cannot be shown. "
+        "Matching scores only the detections it decides; a backfill (Jobs page) scores the "
+        "reviewed ones too. With no reviews yet, review some detections first.",
         icon=":material/info:",
     )
+    st.page_link("pages/jobs.py", label="Start a backfill", icon=":material/schedule:")
     st.page_link("pages/review.py", label="Review detections", icon=":material/fact_check:")

@@ -1,5 +1,6 @@
 """Threshold tuning: ROC and precision–recall from reviewed evidence, and what a threshold does."""
 
+import numpy as np
 import streamlit as st
 
 from deertrack_core.errors import DeertrackError
@@ -24,8 +25,7 @@ with resources.session() as s:
     model, active = active_threshold(s)
 st.markdown(f"Active: **{active:.3f}** on model `{model}`")
 try:
-    scores, same = threshold_view.evidence(url, model)
-    cal = calibration.ThresholdCalibrator().fit(scores, same)
+    cal, n_same, n_diff = threshold_view.calibrator(url, model)
 except DeertrackError as exc:
     st.warning(
         f"**Not enough reviewed evidence to tune the threshold yet.**\n\n{exc.problem}\n\n"
@@ -35,8 +35,14 @@ except DeertrackError as exc:
     )
     st.page_link("pages/review.py", label="Review detections", icon=":material/fact_check:")
     st.stop()
+sample = (
+    ""
+    if cal.n_same_ + cal.n_different_ == n_same + n_diff
+    else (f" Curves from a random sample of {cal.n_same_ + cal.n_different_:,} pairs.")
+)
 st.caption(
-    f"Evidence: {cal.n_same_:,} same-deer and {cal.n_different_:,} different-deer pairs from reviewed detections."
+    f"Evidence: {n_same:,} same-deer and {n_diff:,} different-deer pairs from reviewed "
+    f"detections.{sample}"
 )
 
 g1, g2 = st.columns([3, 1])
@@ -53,7 +59,8 @@ target = g2.number_input(
 rec = cal.recommend(goal, target)
 if K.THR_SLIDER not in st.session_state:
     st.session_state[K.THR_SLIDER] = round(float(active), 3)
-thr = st.slider("Threshold", -0.2, 1.0, step=0.005, key=K.THR_SLIDER, format="%.3f")
+low = min(0.0, float(np.floor(cal.scores_.min() * 20) / 20))
+thr = st.slider("Threshold", low, 1.0, step=0.005, key=K.THR_SLIDER, format="%.3f")
 m = cal.metrics_at(thr)
 
 c = st.columns(5)

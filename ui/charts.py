@@ -42,13 +42,21 @@ def histogram(rows: list[dict], threshold: float | None, title: str) -> alt.Laye
     return alt.layer(*layers).properties(title=title, height=280)
 
 
+AXIS_TITLES = {
+    "fpr": "False-match rate (different deer called the same)",
+    "tpr": "True-match rate (recall)",
+    "recall": "Recall (same-deer pairs found)",
+    "precision": "Precision (matches that are right)",
+}
+
+
 def curve(df: pd.DataFrame, x: str, y: str, point: dict, title: str, diagonal: bool) -> alt.Chart:
     line = (
         alt.Chart(df)
         .mark_line(color="#3f6b3a")
         .encode(
-            x=alt.X(f"{x}:Q", scale=alt.Scale(domain=[0, 1])),
-            y=alt.Y(f"{y}:Q", scale=alt.Scale(domain=[0, 1])),
+            x=alt.X(f"{x}:Q", scale=alt.Scale(domain=[0, 1]), title=AXIS_TITLES.get(x, x)),
+            y=alt.Y(f"{y}:Q", scale=alt.Scale(domain=[0, 1]), title=AXIS_TITLES.get(y, y)),
             order="order:Q",
         )
     )

@@ -13,8 +13,8 @@ from deertrack_core.models import Deployment, Image
 def is_demo(url: str) -> bool:
     """True when the archive holds the generated demo season."""
     try:
-        from deertrack_core.demo import is_demo_loaded  # the demo module's own answer
-    except ImportError:
+        from deertrack_core.demo.load import demo_present as is_demo_loaded
+    except ImportError:  # the demo module's own answer is not there: look for its notes
         is_demo_loaded = None
     with db.session_scope(url) as s:
         if is_demo_loaded is not None:

@@ -8,14 +8,19 @@ from deertrack_core.review import Candidate, ReviewItem
 from ui import images
 
 
-def item_header(item: ReviewItem, remaining: int) -> None:
+def item_header(item: ReviewItem, remaining: int, threshold: float) -> None:
     when = item.captured_at.strftime("%Y-%m-%d %H:%M") if item.captured_at else "time unknown"
     frames = f"{len(item.crops)} frames" if len(item.crops) > 1 else "1 frame"
     score = f"{item.score:.3f}" if item.score is not None else "—"
-    machine = item.deer_name or "no deer proposed"
+    if item.deer_name:
+        machine = f"machine says **{item.deer_name}** (score {score})"
+    elif item.score is not None:
+        machine = f"best score {score} is below the threshold {threshold:.2f}: your call"
+    else:
+        machine = "not matched yet"
     st.markdown(
-        f"**{item.station}** · {when} · {frames} · status **{item.status}** · "
-        f"machine says **{machine}** (score {score}) · {remaining:,} tracks in the queue"
+        f"**{item.station}** · {when} · {frames} · status **{item.status}** · {machine} · "
+        f"{remaining:,} tracks in the queue"
     )
 
 

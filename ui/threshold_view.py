@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from ui import charts, resources
 
+MAX_PAIRS = 200_000
 GOAL_LABELS = {
     "precision": "Target precision (few false merges)",
     "f1": "Best F1 (balance)",
@@ -15,7 +18,7 @@ GOAL_LABELS = {
 }
 
 
-@st.cache_data(ttl=60, show_spinner="Gathering reviewed evidence…")
+@st.cache_resource(ttl=60, show_spinner="Gathering reviewed evidence…", max_entries=4)
 def evidence(url: str, model: str) -> tuple[np.ndarray, np.ndarray]:
     from deertrack_core.reid.calibration import evidence_pairs
 
@@ -29,6 +32,25 @@ def pending(url: str, model: str):
 
     with resources.session() as s:
         return pending_best_scores(s, model)
+
+
+@st.cache_resource(ttl=60, show_spinner="Fitting ROC and precision–recall curves…", max_entries=4)
+def calibrator(url: str, model: str) -> tuple[Any, int, int]:
+    """The calibrator fitted on the reviewed evidence, and the full evidence's (same, different)
+    pair counts.
+
+    A large archive has millions of pairs; the curves are fitted on a uniform random sample of
+    at most ``MAX_PAIRS`` (both kinds sampled at the same rate, so precision stays unbiased).
+    Kept as an object: nothing is pickled on a slider move.
+    """
+    from deertrack_core.reid.calibration import ThresholdCalibrator
+
+    scores, same = evidence(url, model)
+    n_same, n_diff = int(same.sum()), int(len(same) - same.sum())
+    if len(scores) > MAX_PAIRS:
+        idx = np.random.default_rng(0).choice(len(scores), MAX_PAIRS, replace=False)
+        scores, same = scores[idx], same[idx]
+    return ThresholdCalibrator().fit(scores, same), n_same, n_diff
 
 
 def _thin(df: pd.DataFrame, n: int = 400) -> pd.DataFrame:

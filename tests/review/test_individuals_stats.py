@@ -8,15 +8,9 @@ from sqlalchemy import select
 from deertrack_core import individuals, review, stats
 from deertrack_core.errors import ValidationError
 from deertrack_core.models import Correction, Deer, Detection
-from tests.review import factory
 
 USER = "ana"
 
-
-@pytest.fixture
-def archive(session, tmp_path, monkeypatch):
-    monkeypatch.setenv("DEERTRACK_DATA_ROOT", str(tmp_path))
-    return factory.build(session, tmp_path)
 
 
 def test_gallery_lists_every_deer_with_an_exemplar(session, archive):

@@ -15,11 +15,6 @@ from tests.review import factory
 USER = "ana"
 
 
-@pytest.fixture
-def archive(session, tmp_path, monkeypatch):
-    monkeypatch.setenv("DEERTRACK_DATA_ROOT", str(tmp_path))
-    return factory.build(session, tmp_path)
-
 
 def _item(session, track):
     return review.load_item(session, track)

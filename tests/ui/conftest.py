@@ -13,6 +13,17 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
+def db_url(tmp_path):
+    """Screens are tested on SQLite; the queries under them run on both backends in
+    tests/review (the review screen too)."""
+    from deertrack_core import db
+
+    url = f"sqlite:///{tmp_path / 'deertrack.db'}"
+    yield url
+    db.dispose(url)
+
+
+@pytest.fixture
 def archive(session, tmp_path, monkeypatch):
     monkeypatch.setenv("DEERTRACK_DATA_ROOT", str(tmp_path))
     monkeypatch.setenv("DEERTRACK_USER", "tester")

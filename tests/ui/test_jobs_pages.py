@@ -61,8 +61,22 @@ def test_import_of_a_missing_folder_says_so(immediate):
     assert any("no folder" in e.value for e in at.error)
 
 
-def test_jobs_page_starts_a_backfill(immediate):
+@pytest.fixture
+def queue_only(archive, monkeypatch):
+    """A real embedded queue with no worker: enqueued jobs wait (their effect is the queue)."""
+    from jobs import config
+
+    monkeypatch.delenv("DEERTRACK_REDIS_URL", raising=False)
+    monkeypatch.setenv("DEERTRACK_HUEY_IMMEDIATE", "0")
+    config.configure()
+    yield archive
+    monkeypatch.undo()
+    config.configure()
+
+
+def test_jobs_page_queues_a_backfill(queue_only):
     at = run_page("jobs.py")
     at.button(key="jobs_backfill").click().run()
     assert not at.exception
-    assert any(j.kind == "backfill" for j in get_store().list_recent(5))
+    assert [j.status for j in get_store().list_recent(5) if j.kind == "backfill"] == ["queued"]
+    assert any("Running and queued (1)" in h.value for h in at.subheader)

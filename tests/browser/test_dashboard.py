@@ -1,0 +1,173 @@
+"""The dashboard in a real headless Chromium, with a real worker, on a small demo season.
+
+Starts ``streamlit run app.py`` and ``deertrack worker`` on a scratch SQLite database holding a
+small synthetic season (matched once, so the review queue has candidates), screenshots every page
+into ``tests/browser/artifacts/`` and runs an export end to end, downloading the file.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+BIN = Path(sys.executable).parent
+# url path -> text that shows the page has arrived over the websocket
+PAGES = {
+    "": "What to do next",
+    "import_data": "MegaDetector JSON on the server",
+    "review": "Candidates",
+    "individuals": "individuals; the most sighted first",
+    "similarity": "All scores",
+    "threshold": "Recommended thresholds",
+    "exports": "Recent exports",
+    "jobs": "Recent jobs",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _run(env: dict, *args: str) -> None:
+    subprocess.run([str(BIN / "deertrack"), *args], env=env, check=True, capture_output=True)
+
+
+def _wait_http(url: str, timeout: float = 90) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory) -> Iterator[str]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    work = tmp_path_factory.mktemp("browser")
+    env = {
+        **os.environ,
+        "DEERTRACK_DATABASE_URL": f"sqlite:///{work / 'deertrack.db'}",
+        "DEERTRACK_DATA_ROOT": str(work),
+        "DEERTRACK_HUEY_PATH": str(work / "huey.db"),
+        "DEERTRACK_EXPORT_DIR": str(work / "exports"),
+        "DEERTRACK_USER": "browser-test",
+        "DEERTRACK_HUEY_IMMEDIATE": "0",
+        "HF_HUB_OFFLINE": "1",
+    }
+    env.pop("DEERTRACK_REDIS_URL", None)
+    _run(env, "migrate")
+    _run(env, "demo", "--deer", "6", "--cameras", "3", "--no-progress")
+    _run(env, "reid")
+    _run(env, "backfill")  # scores the reviewed detections too: both similarity histograms
+    port = _free_port()
+    logs = open(work / "processes.log", "w")  # noqa: SIM115 - closed after the processes stop
+    procs = [
+        subprocess.Popen([str(BIN / "deertrack"), "worker"], env=env, stdout=logs, stderr=logs),
+        subprocess.Popen(
+            [
+                str(BIN / "streamlit"),
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+                "--server.address",
+                "127.0.0.1",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=logs,
+            stderr=logs,
+        ),  # fmt: skip
+    ]
+    try:
+        _wait_http(f"http://127.0.0.1:{port}/_stcore/health")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        logs.close()
+
+
+@pytest.fixture(scope="module")
+def page(dashboard):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        context = browser.new_context(
+            viewport={"width": 1440, "height": 1000}, accept_downloads=True
+        )
+        tab = context.new_page()
+        tab.set_default_timeout(60_000)
+        yield tab
+        context.close()
+        browser.close()
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_every_page_renders_and_is_screenshotted(dashboard, page, path):
+    page.goto(f"{dashboard}/{path}")
+    page.get_by_text(PAGES[path], exact=False).first.wait_for()
+    page.wait_for_timeout(1500)  # charts and images finish drawing
+    assert page.locator("[data-testid='stException']").count() == 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{path or 'overview'}.png"), full_page=True)
+
+
+def test_demo_notice_is_shown(dashboard, page):
+    page.goto(dashboard)
+    page.get_by_text("Synthetic demo data").first.wait_for()
+
+
+def test_export_runs_end_to_end_and_downloads(dashboard, page):
+    page.goto(f"{dashboard}/exports")
+    page.get_by_text("Recent exports").first.wait_for()
+    page.get_by_test_id("stSelectbox").first.click()
+    page.get_by_role("option", name="Detections table (CSV)").click()
+    page.get_by_role("button", name="Build report").click()
+    button = page.get_by_test_id("stDownloadButton").locator("button")
+    button.first.wait_for(timeout=120_000)  # the worker builds it; the page polls its status
+    page.screenshot(path=str(ARTIFACTS / "exports-done.png"), full_page=True)
+    with page.expect_download() as info:
+        button.first.click()
+    target = ARTIFACTS / info.value.suggested_filename
+    info.value.save_as(target)
+    header = target.read_text().splitlines()[0]
+    assert target.suffix == ".csv" and "detection" in header.lower()

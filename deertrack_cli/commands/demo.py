@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         f"  {summary.photos} photos from {summary.cameras} cameras, {summary.start} to "
         f"{summary.end}, in {summary.out_dir}\n"
         f"  {summary.ingested} photos ingested ({summary.duplicates} already there), "
-        f"{summary.detections} detector boxes\n"
+        f"{summary.detections} detector boxes in {summary.tracks} burst tracks\n"
         f"  {summary.deer_known} of {summary.deer_total} deer known from "
         f"{summary.reviewed} reviewed boxes (up to {summary.reviewed_until}); "
         f"{summary.pending} boxes pending re-identification\n"

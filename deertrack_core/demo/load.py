@@ -1,7 +1,7 @@
 """load_demo: generate a synthetic season and load it like a real one.
 
 The season goes through the same doors as real data (ingest_folder with its deployments CSV, then
-import_detections with its MegaDetector file). Then the ground truth of the earliest part of the
+import_detections with its MegaDetector file, then burst tracks with assign_tracks). Then the ground truth of the earliest part of the
 season (about a third of the deer boxes) is stored as if a reviewer had confirmed it: known deer
 with their sex/age class, false boxes rejected. The rest stays pending for re-identification,
 including the deer that only turn up later (they are not in the gallery yet).
@@ -23,6 +23,7 @@ from deertrack_core.demo.season import SYNTHETIC_NOTE, DemoManifest, TruthBox, g
 from deertrack_core.ingest import import_detections, ingest_folder
 from deertrack_core.models import Deer, Deployment, Detection, Image, MatchStatus
 from deertrack_core.progress import ProgressCallback
+from deertrack_core.reid.tracks import assign_tracks
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ class DemoSummary:
     ingested: int
     duplicates: int
     detections: int
+    tracks: int  # boxes of one animal across a burst, linked (one identity decision each)
     deer_total: int  # individuals in the synthetic herd
     deer_known: int  # individuals with reviewed sightings (rows in the deer table)
     reviewed: int  # detections stored as reviewed ground truth (confirmed or rejected)
@@ -97,6 +99,7 @@ def load_demo(
     )  # fmt: skip
     imported = import_detections(manifest.md_json, url=url, progress=_stage(progress, "boxes"))
     with db.session_scope(url) as session:
+        tracks = assign_tracks(session)
         cutoff, known, reviewed = mark_reviewed(session, manifest)
         pending = _count_pending(session, manifest)
         _note_deployments(session, manifest)
@@ -108,6 +111,7 @@ def load_demo(
         ingested=ingested.ingested,
         duplicates=ingested.duplicates,
         detections=imported.detections_stored + imported.detections_kept,
+        tracks=tracks.tracks,
         deer_total=len(manifest.herd),
         deer_known=known,
         reviewed=reviewed,

@@ -53,6 +53,14 @@ def test_load_demo_marks_a_reviewed_subset(engine, db_url, tmp_path, monkeypatch
     assert all(by_id[d.deer_id].sex_age == d.sex_age for d in confirmed)
 
 
+def test_load_demo_links_boxes_across_bursts(engine, db_url, tmp_path, monkeypatch):
+    summary = _load(db_url, tmp_path, monkeypatch)
+    with db.session_scope(db_url) as s:
+        untracked = s.scalar(select(func.count(Detection.id)).where(Detection.track_id.is_(None)))
+    assert untracked == 0
+    assert 0 < summary.tracks < summary.detections
+
+
 def test_loading_the_season_twice_adds_nothing(engine, db_url, tmp_path, monkeypatch):
     first = _load(db_url, tmp_path, monkeypatch)
     second = _load(db_url, tmp_path, monkeypatch)

@@ -1,7 +1,6 @@
 import datetime as dt
 
 import numpy as np
-import pytest
 from sqlalchemy import select
 
 from deertrack_core.models import ReidSimilarityScore

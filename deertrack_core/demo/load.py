@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from deertrack_core import db, paths, settings
 from deertrack_core.demo.season import SYNTHETIC_NOTE, DemoManifest, TruthBox, generate_season
+from deertrack_core.errors import ConfigurationError
 from deertrack_core.ingest import import_detections, ingest_folder
 from deertrack_core.models import Deer, Deployment, Detection, Image, MatchStatus
 from deertrack_core.progress import ProgressCallback
@@ -87,6 +88,9 @@ def load_demo(
     twice adds nothing."""
     out_dir = Path(out_dir) if out_dir is not None else default_out_dir()
     db.require_schema(db.get_engine(url))
+    sign = signature(seed, n_deer, n_cameras, visits_per_deer)
+    with db.session_scope(url) as session:
+        _refuse_another_demo(session, sign)
     t0 = time.perf_counter()
     manifest = generate_season(
         out_dir, seed=seed, n_deer=n_deer, n_cameras=n_cameras, visits_per_deer=visits_per_deer,
@@ -100,9 +104,9 @@ def load_demo(
     imported = import_detections(manifest.md_json, url=url, progress=_stage(progress, "boxes"))
     with db.session_scope(url) as session:
         tracks = assign_tracks(session)
-        cutoff, known, reviewed = mark_reviewed(session, manifest)
+        cutoff, known, reviewed = mark_reviewed(session, manifest, sign=sign)
         pending = _count_pending(session, manifest)
-        _note_deployments(session, manifest)
+        _note_deployments(session, manifest, sign)
     t2 = time.perf_counter()
     summary = DemoSummary(
         out_dir=str(out_dir),
@@ -125,6 +129,24 @@ def load_demo(
     )
     log.info("demo season loaded: %s", summary)
     return summary
+
+
+def signature(seed: int, n_deer: int, n_cameras: int, visits_per_deer: float) -> str:
+    """The mark a loaded season leaves in its notes: which demo season it is."""
+    return f"[demo season: seed {seed}, {n_deer} deer, {n_cameras} cameras, {visits_per_deer:g} visits]"
+
+
+def _refuse_another_demo(session: Session, sign: str) -> None:
+    other = session.scalars(
+        select(Deployment.notes).where(Deployment.notes.contains(SYNTHETIC_NOTE)).limit(1)
+    ).first()
+    if other is not None and sign not in other:
+        raise ConfigurationError(
+            "The database already holds another demo season; loading a second one would mix "
+            "their photos and reuse their deer names.",
+            "Load it with the settings of the first (same --seed, --deer, --cameras) or into an "
+            "empty database (DEERTRACK_DATABASE_URL).",
+        )
 
 
 def demo_present(session: Session) -> bool:
@@ -181,7 +203,7 @@ def _match_truth(dets, truth: tuple[TruthBox, ...]) -> dict[int, TruthBox]:
 
 
 def mark_reviewed(
-    session: Session, manifest: DemoManifest, share: float = REVIEWED_SHARE
+    session: Session, manifest: DemoManifest, share: float = REVIEWED_SHARE, sign: str = ""
 ) -> tuple[dt.date | None, int, int]:
     """Store the ground truth of the earliest days holding ``share`` of the deer boxes as reviewed.
 
@@ -209,7 +231,9 @@ def mark_reviewed(
         if deer is None:
             spec = specs[tag]
             deer = Deer(
-                name=tag, sex_age=spec.sex_age, notes=f"{spec.description}. {SYNTHETIC_NOTE}"
+                name=tag,
+                sex_age=spec.sex_age,
+                notes=f"{spec.description}. {SYNTHETIC_NOTE} {sign}".strip(),
             )
             session.add(deer)
         deer.first_seen = min(d[6] for d in seen)
@@ -269,10 +293,10 @@ def _count_pending(session: Session, manifest: DemoManifest) -> int:
     return total
 
 
-def _note_deployments(session: Session, manifest: DemoManifest) -> None:
+def _note_deployments(session: Session, manifest: DemoManifest, sign: str) -> None:
     for st in manifest.stations:
         dep = session.scalars(
             select(Deployment).where(Deployment.station == st.name, Deployment.camera == st.camera)
         ).first()
-        if dep is not None and SYNTHETIC_NOTE not in (dep.notes or ""):
-            dep.notes = f"{SYNTHETIC_NOTE} {st.kind} station, {st.make} {st.model}."
+        if dep is not None and sign not in (dep.notes or ""):
+            dep.notes = f"{SYNTHETIC_NOTE} {st.kind} station, {st.make} {st.model}. {sign}"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from deertrack_cli.main import main
 from deertrack_core import db
 from deertrack_core.demo import demo_present, load_demo
 from deertrack_core.demo.season import SYNTHETIC_NOTE
+from deertrack_core.errors import ConfigurationError
 from deertrack_core.models import Deer, Deployment, Detection, Image
 
 SMALL = {"seed": 5, "n_deer": 4, "n_cameras": 2, "visits_per_deer": 3.0}
@@ -70,6 +72,13 @@ def test_loading_the_season_twice_adds_nothing(engine, db_url, tmp_path, monkeyp
         assert s.scalar(select(func.count(Detection.id))) == first.detections
         reviewed = s.scalar(select(func.count(Detection.id)).where(Detection.reviewed_by == "demo"))
     assert reviewed == first.reviewed
+
+
+def test_refuses_to_mix_a_second_demo_season(engine, db_url, tmp_path, monkeypatch):
+    _load(db_url, tmp_path, monkeypatch)
+    with pytest.raises(ConfigurationError, match="already holds another demo season"):
+        load_demo(db_url, out_dir=tmp_path / "other", **{**SMALL, "seed": 6})
+    assert not (tmp_path / "other").exists()
 
 
 def test_cli_loads_and_says_synthetic(engine, db_url, tmp_path, monkeypatch, capsys):

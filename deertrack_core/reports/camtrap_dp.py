@@ -14,7 +14,7 @@ import json
 import mimetypes
 import uuid
 import zipfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -79,8 +79,17 @@ def iso_local(times: pd.Series, tz: str) -> pd.Series:
                                      nonexistent="shift_forward")  # fmt: skip
     except Exception:  # noqa: BLE001 - an unknown zone name: say UTC rather than fail
         aware = times.dt.tz_localize("UTC")
-    text = aware.dt.strftime("%Y-%m-%dT%H:%M:%S%z")
-    return text.str[:-2] + ":" + text.str[-2:]
+    # strftime("%z") on zone-aware values runs per element; format the naive wall time and add
+    # the offset, which takes only a few distinct values (standard and daylight time).
+    local = aware.dt.tz_localize(None)
+    offset = (local - aware.dt.tz_convert("UTC").dt.tz_localize(None)).dt.total_seconds() // 60
+    labels = {m: _offset_label(int(m)) for m in offset.dropna().unique()}
+    return local.dt.strftime("%Y-%m-%dT%H:%M:%S") + offset.map(labels)
+
+
+def _offset_label(minutes: int) -> str:
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _by_deployment(frame: pd.DataFrame, column: str, zones: dict[int, str]) -> pd.Series:
@@ -92,7 +101,11 @@ def _by_deployment(frame: pd.DataFrame, column: str, zones: dict[int, str]) -> p
 
 def _file_path(stored: str) -> str:
     """Camtrap DP wants a relative path or a URL: absolute paths become file:// URLs."""
-    return Path(stored).as_uri() if PurePosixPath(stored).is_absolute() else stored
+    return Path(stored).as_uri() if stored.startswith("/") else stored
+
+
+def _mediatype(name: str) -> str:
+    return mimetypes.guess_type(name)[0] or "image/jpeg"
 
 
 def _load_images(session: Session, request) -> pd.DataFrame:
@@ -132,7 +145,9 @@ def deployments_csv(deps: pd.DataFrame) -> pd.DataFrame:
 
 
 def media_csv(images: pd.DataFrame, zones: dict[int, str]) -> pd.DataFrame:
-    names = images["path"].map(lambda p: PurePosixPath(p).name)
+    names = pd.Series([p.rsplit("/", 1)[-1] for p in images["path"]], index=images.index)
+    extensions = names.str.rsplit(".", n=1).str[-1].str.lower()
+    types = {e: _mediatype(f"x.{e}") for e in extensions.unique()}
     return pd.DataFrame(
         {
             "mediaID": images["image_id"].astype(str),
@@ -142,7 +157,7 @@ def media_csv(images: pd.DataFrame, zones: dict[int, str]) -> pd.DataFrame:
             "filePath": images["path"].map(_file_path),
             "filePublic": "false",
             "fileName": names,
-            "fileMediatype": names.map(lambda n: mimetypes.guess_type(n)[0] or "image/jpeg"),
+            "fileMediatype": extensions.map(types),
         }
     )
 
@@ -195,22 +210,25 @@ def observations_csv(
             "observationType": "blank",
         }
     )
-    events = _event_rows(ev, animal)
+    events = _event_rows(ev, animal, zones)
     out = pd.concat([media, blanks, events], ignore_index=True)
     out["count"] = out["count"].astype("Int64")
     return out
 
 
-def _event_rows(ev: pd.DataFrame, animal: pd.Series) -> pd.DataFrame:
-    grouped = ev[animal].groupby("event_id")
+def _event_rows(ev: pd.DataFrame, animal: pd.Series, zones: dict[int, str]) -> pd.DataFrame:
+    cols = ["event_id", "deployment_id", "species", "sex_age", "deer_id", "captured_at"]
+    grouped = ev.loc[animal, cols].groupby("event_id")
     first = grouped.first()
+    first["start"] = grouped["captured_at"].min()
+    first["end"] = grouped["captured_at"].max()
     return pd.DataFrame(
         {
             "observationID": "event" + first.index.astype(str),
             "deploymentID": first["deployment_id"].astype(str),
             "eventID": "event" + first.index.astype(str),
-            "eventStart": grouped["ts"].min(),
-            "eventEnd": grouped["ts"].max(),
+            "eventStart": _by_deployment(first, "start", zones) if len(first) else [],
+            "eventEnd": _by_deployment(first, "end", zones) if len(first) else [],
             "observationLevel": "event",
             "observationType": "animal",
             "scientificName": scientific_name(first["species"]),

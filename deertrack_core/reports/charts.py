@@ -75,9 +75,10 @@ def individuals_chart(totals: pd.DataFrame) -> bytes:
         ),
         y=alt.Y("individuals:Q", title="Distinct individuals", axis=alt.Axis(tickMinStep=1)),
     )
-    chart = (
-        base.mark_line(color="#4a6741") + base.mark_point(color="#4a6741", filled=True)
-    ).properties(width=460, height=140)
+    line = base.mark_line(color="#4a6741")
+    # Points help on a few periods; on a daily season they only blur the line.
+    layered = line if len(order) > 40 else line + base.mark_point(color="#4a6741", filled=True)
+    chart = layered.properties(width=460, height=140)
     return render_png(chart)
 
 

@@ -78,7 +78,7 @@ def build(inputs: ReportInputs, path: Path, meta: P.ReportMeta, progress: Progre
         ),
         P.png(per_hour, max_height=220),
     )
-    story += _period_table(table, totals, group_by)
+    # The long table goes last, on fresh pages, so its total row is not left alone on a page.
     story += _population(df, inputs)
     story += P.section(
         "Methods",
@@ -98,6 +98,8 @@ def build(inputs: ReportInputs, path: Path, meta: P.ReportMeta, progress: Progre
             "<b>Times</b> are the cameras' local clock corrected by each deployment's clock offset."
         ),
     )
+    story.append(P.PageBreak())
+    story += _period_table(table, totals, group_by)
     progress(4, 5, "writing PDF")
     return P.render(story, meta, path)
 

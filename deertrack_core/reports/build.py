@@ -50,7 +50,7 @@ def _pdf_writer(module_name: str) -> Callable:
             title=module.TITLE,
             start=inputs.start,
             end=inputs.end,
-            filters=inputs.filters(),
+            filters=inputs.filters(grouped=getattr(module, "GROUPED", False)),
             synthetic=inputs.synthetic,
             generated_at=now,
         )

@@ -32,8 +32,8 @@ class ReportInputs:
     def group_by(self) -> str:
         return str(self.request.group_by)
 
-    def filters(self) -> tuple[tuple[str, str], ...]:
-        """The cover's filter table rows."""
+    def filters(self, *, grouped: bool = True) -> tuple[tuple[str, str], ...]:
+        """The cover's filter table rows (without "Grouping" for reports that do not group)."""
         deps = self.deployments
         if getattr(self.request, "deployments", ()):
             labels = [
@@ -46,7 +46,7 @@ class ReportInputs:
         rng = f"{self.start.isoformat()} to {self.end.isoformat()}" + (
             "" if asked.start_date and asked.end_date else " (span of the photos)"
         )
-        return (
+        rows = (
             ("Date range", rng),
             ("Cameras", cameras),
             ("Grouping", self.group_by),
@@ -61,6 +61,7 @@ class ReportInputs:
                 "animal boxes on timed photos; boxes a reviewer rejected are left out",
             ),
         )
+        return rows if grouped else tuple(r for r in rows if r[0] != "Grouping")
 
 
 def load_inputs(session: Session, request, *, with_events: bool = True) -> ReportInputs:

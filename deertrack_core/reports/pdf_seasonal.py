@@ -14,6 +14,7 @@ from deertrack_core.reports import pdf as P
 from deertrack_core.reports.inputs import ReportInputs
 
 TITLE = "Seasonal activity report"
+GROUPED = True  # the cover lists the grouping (day/week/month)
 
 
 def _class_columns(table: pd.DataFrame) -> pd.DataFrame:

@@ -68,3 +68,28 @@ def test_camera_summary_rates_per_100_trap_nights(archive, make_request, tmp_pat
     # station A: 10 trap nights, 5 detections, 4 events, 2 deer, 50 and 40 per 100 TN
     assert re.search(r"A\s+cam1\s+10\.00\s+5\s+4\s+2\s+50\.00\s+40\.00", text)
     assert re.search(r"C\s+cam3\s+0\.00\s+0\s+0\s+0", text)
+
+
+def test_exemplar_is_the_chosen_detection_else_the_best_reviewed_view():
+    import pandas as pd
+
+    from deertrack_core.reports.pdf_individuals import exemplar_row
+
+    rows = pd.DataFrame(
+        {
+            "detection_id": [1, 2, 3],
+            "match_status": ["auto", "confirmed", "auto"],
+            "confidence": [0.99, 0.6, 0.7],
+            "w": [0.1, 0.2, 0.5],
+            "h": [0.1, 0.2, 0.5],
+        }
+    )
+    assert exemplar_row(rows, 3)["detection_id"] == 3
+    assert exemplar_row(rows, None)["detection_id"] == 2
+    assert exemplar_row(rows, 99)["detection_id"] == 2
+
+
+@sqlite_only
+def test_camera_summary_cover_does_not_claim_a_grouping(archive, make_request, tmp_path, db_url):
+    text = pdf_text(build_export(make_request("camera_summary"), tmp_path, url=db_url))
+    assert "Grouping" not in text

@@ -216,7 +216,11 @@ def mark_reviewed(
     if not deer_times:
         return None, 0, 0
     cutoff = deer_times[min(int(len(deer_times) * share), len(deer_times) - 1)].date()
-    chosen = [d for d in dets if d[0] in truth and d[6] and d[6].date() <= cutoff]
+    chosen = [
+        d
+        for d in dets
+        if d[0] in truth and truth[d[0]].category == "animal" and d[6] and d[6].date() <= cutoff
+    ]
     specs = {s.tag: s for s in manifest.herd}
     sightings: dict[str, list] = {}
     for d in chosen:
@@ -286,6 +290,7 @@ def _count_pending(session: Session, manifest: DemoManifest) -> int:
                 .where(
                     Image.path.in_(keys[i : i + 500]),
                     Detection.match_status == MatchStatus.PENDING.value,
+                    Detection.category == "animal",
                 )  # fmt: skip
             )
             or 0

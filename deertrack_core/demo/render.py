@@ -28,6 +28,7 @@ class Box:
     w: float
     h: float
     conf: float
+    category: str = "1"  # MegaDetector: 1 animal, 2 person, 3 vehicle
 
 
 class Renderer:
@@ -105,7 +106,11 @@ class Renderer:
             conf = _confidence(rng, shot.light, (x1 - x0) * (y1 - y0) / (w * h), visible)
             boxes.append(_jittered(rng, a.deer, x0, y0, x1, y1, w, h, conf))
             eyes.append((left + ex, top + ey, unit))
-        if not shot.actors:
+        if shot.person is not None:
+            x0, y0, x1, y1 = _person(im, shot.person * w, h - BAR)
+            conf = round(float(rng.uniform(0.88, 0.97)), 3)
+            boxes.append(_jittered(rng, None, x0, y0, x1, y1, w, h, conf, "2"))
+        elif not shot.actors:
             boxes.extend(_false_boxes(rng, w, h, hy))
         out = apply_light(im, self._light(shot, day, rng), self._noise(rng))
         if shot.light == "night":
@@ -164,13 +169,42 @@ def _confidence(rng, light: str, area: float, visible: float) -> float:
     return float(np.clip(conf, 0.06, 0.99))
 
 
-def _jittered(rng, deer, x0, y0, x1, y1, w, h, conf) -> Box:
+def _jittered(rng, deer, x0, y0, x1, y1, w, h, conf, category="1") -> Box:
     bw, bh = x1 - x0, y1 - y0
     j = rng.normal(0, 0.015, 4)
     x0, x1 = max(0.0, x0 + j[0] * bw), min(float(w), x1 + j[1] * bw)
     y0, y1 = max(0.0, y0 + j[2] * bh), min(float(h), y1 + j[3] * bh)
     return Box(deer, round(x0 / w, 4), round(y0 / h, 4), round((x1 - x0) / w, 4),
-               round((y1 - y0) / h, 4), round(conf, 3))  # fmt: skip
+               round((y1 - y0) / h, 4), round(conf, 3), category)  # fmt: skip
+
+
+def _person(im: Image.Image, cx: float, bottom: float) -> tuple[float, float, float, float]:
+    """Someone in an orange jacket at the camera, reaching for it; returns the clipped box."""
+    p = bottom * 0.95
+    foot = bottom + 0.04 * p
+    d = ImageDraw.Draw(im)
+
+    def q(pts):
+        return [(cx + x * p, foot - y * p) for x, y in pts]
+
+    jeans, jacket, skin = (52, 60, 78), (222, 98, 32), (196, 152, 124)
+    d.polygon(q([(-0.11, 0.5), (-0.02, 0.5), (-0.035, 0.0), (-0.1, 0.0)]), fill=jeans)
+    d.polygon(q([(0.01, 0.5), (0.11, 0.5), (0.1, 0.0), (0.035, 0.0)]), fill=_shade(jeans, 0.85))
+    d.polygon(q([(-0.14, 0.82), (0.14, 0.82), (0.13, 0.46), (-0.13, 0.46)]), fill=jacket)
+    d.polygon(
+        q([(-0.14, 0.8), (-0.2, 0.6), (-0.17, 0.5), (-0.12, 0.62)]), fill=_shade(jacket, 0.85)
+    )
+    d.polygon(q([(0.1, 0.8), (0.15, 0.82), (0.3, 0.9), (0.28, 0.95), (0.12, 0.88)]), fill=jacket)
+    d.ellipse(q([(0.27, 0.97), (0.33, 0.9)]), fill=skin)
+    d.ellipse(q([(-0.06, 0.97), (0.06, 0.84)]), fill=skin)
+    d.chord(q([(-0.065, 1.0), (0.065, 0.9)]), 180, 360, fill=(70, 80, 52))
+    box = (cx - 0.2 * p, foot - 1.0 * p, cx + 0.33 * p, foot)
+    w, h = im.size
+    return max(box[0], 0), max(box[1], 0), min(box[2], w), min(box[3], bottom)
+
+
+def _shade(c: tuple[int, int, int], f: float) -> tuple[int, int, int]:
+    return (int(c[0] * f), int(c[1] * f), int(c[2] * f))
 
 
 def _false_boxes(rng, w: int, h: int, hy: float) -> list[Box]:

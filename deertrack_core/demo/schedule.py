@@ -40,6 +40,7 @@ class Shot:
     actors: tuple[Actor, ...]
     light: str  # day | twilight | night
     minutes_from_sun: float  # to the nearer of sunrise and sunset (negative before)
+    person: float | None = None  # a person servicing the camera, at this x (image fraction)
 
 
 def season_start(year: int) -> dt.date:
@@ -129,8 +130,26 @@ def plan_season(
         hour = rng.uniform(rise + 1, sset - 1) if rng.random() < 0.8 else rng.uniform(0, 24)
         when = dt.datetime.combine(date, dt.time()) + dt.timedelta(hours=float(hour))
         shots.extend(_burst(rng, n_events + k, st, when, [], herd, rise, sset))
+    shots.extend(_service_visits(seed, stations, start, n_events + len(shots)))
     shots.sort(key=lambda s: (s.station, s.when, s.event, s.frame))
     return shots
+
+
+def _service_visits(seed: int, stations: list[Station], start: dt.date, first_event: int):
+    """The first frames of every card: whoever set the camera up (and later checked it)."""
+    out = []
+    for st in stations:
+        rng = np.random.default_rng([seed, 7500 + st.index])
+        for v, day in enumerate((0, int(rng.integers(55, 75)))):
+            when = dt.datetime.combine(start + dt.timedelta(days=day), dt.time(10)) + dt.timedelta(
+                minutes=float(rng.uniform(0, 300))
+            )
+            x = float(rng.uniform(0.25, 0.75))
+            for f in range(int(rng.integers(2, 4))):
+                t = when.replace(microsecond=0) + dt.timedelta(seconds=f * st.burst_interval_s)
+                out.append(Shot(st.index, t, first_event + 2 * st.index + v, f, (), "day", 300.0,
+                                x + f * float(rng.uniform(-0.08, 0.08))))  # fmt: skip
+    return out
 
 
 def _day(rng: np.random.Generator, lead: DeerSpec, start: dt.date, days: int) -> int:

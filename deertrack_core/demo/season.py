@@ -54,6 +54,7 @@ class TruthBox:
     h: float
     conf: float
     light: str  # day | twilight | night (infrared)
+    category: str = "animal"  # animal | person (a false detection is an animal box, deer "")
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,7 @@ def generate_season(
         image.save(buf, "JPEG", quality=84, exif=_exif(st, shot.when, size))
         path.write_bytes(buf.getvalue())
         files.append(rel)
-        empty += not shot.actors
+        empty += not shot.actors and shot.person is None
         md_images.append({"file": rel, "detections": [_md(b) for b in boxes]})
         for k, b in enumerate(boxes):
             spec = herd[b.deer] if b.deer is not None else None
@@ -199,6 +200,7 @@ def generate_season(
                     b.h,
                     b.conf,
                     shot.light,
+                    _CATEGORIES[b.category],
                 )  # fmt: skip
             )
         if progress is not None and (i % 10 == 0 or i == len(shots) - 1):
@@ -229,15 +231,18 @@ def generate_season(
     return manifest
 
 
+_CATEGORIES = {"1": "animal", "2": "person", "3": "vehicle"}
+
+
 def _md(b: Box) -> dict:
-    return {"category": "1", "conf": b.conf, "bbox": [b.x, b.y, b.w, b.h]}
+    return {"category": b.category, "conf": b.conf, "bbox": [b.x, b.y, b.w, b.h]}
 
 
 def _write_md(m: DemoManifest, images: list[dict]) -> None:
     done = dt.datetime.combine(m.end + dt.timedelta(days=9), dt.time(14, 2, 11))
     doc = {
         "images": images,
-        "detection_categories": {"1": "animal", "2": "person", "3": "vehicle"},
+        "detection_categories": dict(_CATEGORIES),
         "info": {
             "format_version": "1.4",
             "detector": "synthetic-demo (boxes of drawn deer; not a MegaDetector run)",
@@ -256,9 +261,11 @@ def _write_md(m: DemoManifest, images: list[dict]) -> None:
 def _write_truth(m: DemoManifest) -> None:
     with m.truth_csv.open("w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["file", "box", "deer", "sex_age", "x", "y", "w", "h", "conf", "light"])
+        w.writerow(["file", "box", "deer", "sex_age", "x", "y", "w", "h", "conf", "light",
+                    "category"])  # fmt: skip
         for t in m.truth:
-            w.writerow([t.file, t.box, t.deer, t.sex_age, t.x, t.y, t.w, t.h, t.conf, t.light])
+            w.writerow([t.file, t.box, t.deer, t.sex_age, t.x, t.y, t.w, t.h, t.conf, t.light,
+                        t.category])  # fmt: skip
 
 
 def _write_deployments(m: DemoManifest) -> None:
@@ -288,6 +295,7 @@ def read_truth(path: Path) -> list[TruthBox]:
                 float(r["h"]),
                 float(r["conf"]),
                 r["light"],
+                r.get("category") or "animal",
             )  # fmt: skip
             for r in csv.DictReader(fh)
         ]

@@ -42,7 +42,9 @@ def test_load_demo_marks_a_reviewed_subset(engine, db_url, tmp_path, monkeypatch
     with db.session_scope(db_url) as s:
         confirmed = s.scalars(select(Detection).where(Detection.match_status == "confirmed")).all()
         pending = s.scalar(
-            select(func.count(Detection.id)).where(Detection.match_status == "pending")
+            select(func.count(Detection.id)).where(
+                Detection.match_status == "pending", Detection.category == "animal"
+            )
         )
         deer = s.scalars(select(Deer)).all()
     assert 0 < len(confirmed) <= summary.reviewed < summary.detections
@@ -53,6 +55,14 @@ def test_load_demo_marks_a_reviewed_subset(engine, db_url, tmp_path, monkeypatch
     assert all(SYNTHETIC_NOTE in d.notes and d.first_seen and d.name.startswith("D") for d in deer)
     by_id = {d.id: d for d in deer}
     assert all(by_id[d.deer_id].sex_age == d.sex_age for d in confirmed)
+
+
+def test_load_demo_leaves_people_out_of_the_review(engine, db_url, tmp_path, monkeypatch):
+    _load(db_url, tmp_path, monkeypatch)
+    with db.session_scope(db_url) as s:
+        people = s.scalars(select(Detection).where(Detection.category == "person")).all()
+    assert people
+    assert all(p.deer_id is None and p.reviewed_by is None for p in people)
 
 
 def test_load_demo_links_boxes_across_bursts(engine, db_url, tmp_path, monkeypatch):

@@ -97,6 +97,17 @@ def test_some_frames_are_empty_and_some_hold_two_deer(small_season):
     assert any(n >= 2 for n in deer_per_file.values())
 
 
+def test_the_first_frames_of_each_camera_show_whoever_set_it_up(small_season):
+    doc = json.loads(small_season.md_json.read_text())
+    first = {}
+    for image in sorted(doc["images"], key=lambda i: i["file"]):
+        first.setdefault(image["file"].split("/")[0], image)
+    assert len(first) == len(small_season.stations)
+    assert all(d["category"] == "2" for i in first.values() for d in i["detections"])
+    people = [t for t in small_season.truth if t.category == "person"]
+    assert people and all(not t.deer for t in people)
+
+
 def test_a_season_of_one_camera_and_one_deer_works(tmp_path):
     m = generate_season(tmp_path / "tiny", seed=1, n_deer=1, n_cameras=1, visits_per_deer=2)
     assert m.files and {t.deer for t in m.truth if t.deer} == {"D01"}

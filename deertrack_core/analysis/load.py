@@ -40,6 +40,41 @@ DETECTION_COLUMNS = [
     "reviewed_at",
 ]
 
+#: Columns every analysis needs; always loaded.
+REQUIRED = frozenset(
+    {"detection_id", "image_id", "deployment_id", "station", "captured_at", "species",
+     "sex_age", "deer_id"}
+)  # fmt: skip
+
+
+def _column_expressions() -> dict:
+    return {
+        "detection_id": Detection.id,
+        "image_id": Detection.image_id,
+        "deployment_id": Image.deployment_id,
+        "station": Deployment.station,
+        "camera": Deployment.camera,
+        # Raw values: SQLite's per-row string-to-datetime conversion is the slow part of loading
+        # 10^5 rows; pandas parses the whole column at once instead.
+        "captured_at": type_coerce(Image.captured_at, String()),
+        "path": Image.path,
+        "x": Detection.x,
+        "y": Detection.y,
+        "w": Detection.w,
+        "h": Detection.h,
+        "confidence": Detection.confidence,
+        "category": Detection.category,
+        "source": Detection.source,
+        "species": Detection.species,
+        "sex_age": Detection.sex_age,
+        "deer_id": Detection.deer_id,
+        "match_status": Detection.match_status,
+        "match_score": Detection.match_score,
+        "reviewed_by": Detection.reviewed_by,
+        "reviewed_at": type_coerce(Detection.reviewed_at, String()),
+    }
+
+
 #: Species written when a deer detection carries no species of its own.
 DEFAULT_SPECIES = "Odocoileus virginianus"
 
@@ -87,8 +122,12 @@ def load_detections(
     deployments: Sequence[int] = (),
     include_rejected: bool = False,
     animals_only: bool = True,
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Detections with their image, deployment and identity, one row per detection.
+
+    ``columns`` narrows the load to those of :data:`DETECTION_COLUMNS` (plus :data:`REQUIRED`);
+    default: all of them.
 
     Only timed photos inside ``[start, end]`` (whole days) of the given deployments (all when
     empty). Merged deer are mapped onto the deer they were merged into; ``sex_age`` is the
@@ -96,32 +135,10 @@ def load_detections(
     said "not a deer") are left out unless asked for.
     """
     lo, hi = day_bounds(start, end)
+    exprs = _column_expressions()
+    names = [c for c in DETECTION_COLUMNS if columns is None or c in columns or c in REQUIRED]
     stmt = (
-        select(
-            Detection.id,
-            Detection.image_id,
-            Image.deployment_id,
-            Deployment.station,
-            Deployment.camera,
-            # Raw values: SQLite's per-row string-to-datetime conversion is the slow part of
-            # loading 10^5 rows; pandas parses the whole column at once instead.
-            type_coerce(Image.captured_at, String()),
-            Image.path,
-            Detection.x,
-            Detection.y,
-            Detection.w,
-            Detection.h,
-            Detection.confidence,
-            Detection.category,
-            Detection.source,
-            Detection.species,
-            Detection.sex_age,
-            Detection.deer_id,
-            Detection.match_status,
-            Detection.match_score,
-            Detection.reviewed_by,
-            type_coerce(Detection.reviewed_at, String()),
-        )
+        select(*(exprs[c] for c in names))
         .join(Image, Detection.image_id == Image.id)
         .join(Deployment, Image.deployment_id == Deployment.id)
         .where(Image.captured_at.is_not(None))
@@ -136,9 +153,10 @@ def load_detections(
         stmt = stmt.where(Detection.match_status != MatchStatus.REJECTED.value)
     if animals_only:
         stmt = stmt.where(Detection.category == "animal")
-    df = frame(session.connection().execute(stmt), DETECTION_COLUMNS)
+    df = frame(session.connection().execute(stmt), names)
     df["captured_at"] = pd.to_datetime(df["captured_at"], format="ISO8601")
-    df["reviewed_at"] = pd.to_datetime(df["reviewed_at"], format="ISO8601")
+    if "reviewed_at" in df.columns:
+        df["reviewed_at"] = pd.to_datetime(df["reviewed_at"], format="ISO8601")
     # Sorted here rather than in SQL: cheaper than the database's sort of the joined rows.
     df = df.sort_values(["captured_at", "detection_id"], kind="stable", ignore_index=True)
     return attach_identity(df, load_deer(session))

@@ -44,7 +44,7 @@ def _pdf_writer(module_name: str) -> Callable:
         from deertrack_core.reports.pdf import ReportMeta
 
         module = importlib.import_module(f"deertrack_core.reports.{module_name}")
-        inputs = load_inputs(session, request)
+        inputs = load_inputs(session, request, columns=getattr(module, "COLUMNS", None))
         progress(1, TOTAL_STEPS, f"loaded {len(inputs.detections):,} detections")
         meta = ReportMeta(
             title=module.TITLE,

@@ -64,8 +64,13 @@ class ReportInputs:
         return rows if grouped else tuple(r for r in rows if r[0] != "Grouping")
 
 
-def load_inputs(session: Session, request, *, with_events: bool = True) -> ReportInputs:
-    """Load the detections, deployments and deer a request covers (one query each)."""
+def load_inputs(
+    session: Session, request, *, with_events: bool = True, columns=None
+) -> ReportInputs:
+    """Load the detections, deployments and deer a request covers (one query each).
+
+    ``columns``: the detection columns the report needs (default all; see ``load_detections``).
+    """
     deployments = load.load_deployments(session, request.deployments)
     deer = load.load_deer(session)
     detections = load.load_detections(
@@ -73,6 +78,7 @@ def load_inputs(session: Session, request, *, with_events: bool = True) -> Repor
         start=request.start_date,
         end=request.end_date,
         deployments=request.deployments,
+        columns=columns,
     )
     start, end = request.start_date, request.end_date
     if start is None or end is None:

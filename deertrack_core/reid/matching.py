@@ -27,6 +27,7 @@ from deertrack_core.progress import ProgressCallback
 from deertrack_core.reid import prototypes as protos
 from deertrack_core.reid.prototypes import Gallery
 from deertrack_core.reid.scores import ScoreRows, load_gallery, stack, vectors_for, write_scores
+from deertrack_core.reid.tracks import assign_tracks
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +131,9 @@ def match_pending(
     mode = _new_individuals_mode(new_individuals)
     protos._check_kind(prototype)
     run_id = uuid.uuid4().hex
+    # Link the boxes of one animal across a burst first, so that a track gets one decision.
+    with db.session_scope(url) as session:
+        assign_tracks(session)
     with db.session_scope(url) as session:
         model, thr = resolve_model_threshold(session, embedder, threshold)
         pending = pending_detections(session)

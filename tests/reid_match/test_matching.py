@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from deertrack_core.errors import ConfigurationError
-from deertrack_core.models import Deer, Detection, ReidSetting, ReidSimilarityScore
+from deertrack_core.models import Deer, Detection, Image, ReidSetting, ReidSimilarityScore
 from deertrack_core.reid.matching import active_threshold, match_pending
 
 from .builders import MODEL, Archive, HistogramEmbedder, near, unit
@@ -111,7 +111,7 @@ def test_chunking_does_not_change_decisions(herd, session, monkeypatch, chunk_si
 
 def test_one_decision_per_track_applies_to_all_members(herd, session):
     arc, deer, centres, rng = herd
-    members = [arc.detection(v, track_id=77) for v in near(rng, centres[0], 3, 0.1)]
+    members = [arc.detection(v, track_id=900_077) for v in near(rng, centres[0], 3, 0.1)]
     session.commit()
     summary = match_pending()
     session.expire_all()
@@ -128,10 +128,10 @@ def test_track_embedding_is_mean_of_members(herd, session):
     a = centres[0] + 0.9 * centres[1]
     b = centres[0] - 0.9 * centres[1]
     for v in (a, b):
-        arc.detection(v / np.linalg.norm(v), track_id=5)
+        arc.detection(v / np.linalg.norm(v), track_id=900_005)
     session.commit()
     match_pending(threshold=0.9)
-    assert set(session.scalars(select(Detection.deer_id).where(Detection.track_id == 5))) == {
+    assert set(session.scalars(select(Detection.deer_id).where(Detection.track_id == 900_005))) == {
         deer[0].id
     }
 
@@ -199,3 +199,18 @@ def test_max_prototype_matches_nearest_exemplar(herd, session):
     match_pending(prototype="max")
     session.expire_all()
     assert session.get(Detection, det.id).deer_id == deer[2].id
+
+
+def test_burst_frames_are_linked_into_one_track_before_matching(herd, session):
+    """match_pending links a burst's boxes into a track itself: one decision for the burst."""
+    arc, deer, centres, rng = herd
+    members = [arc.detection(v) for v in near(rng, centres[1], 3, 0.1)]
+    for m in members:
+        session.get(Image, m.image_id).sequence_id = 4242
+    session.commit()
+    summary = match_pending()
+    session.expire_all()
+    got = [session.get(Detection, m.id) for m in members]
+    assert (summary.tracks, summary.detections) == (1, 3)
+    assert len({g.track_id for g in got}) == 1
+    assert {g.deer_id for g in got} == {deer[1].id}

@@ -60,6 +60,10 @@ with left:
             columns={"station": "camera", "first_seen": "first seen", "last_seen": "last seen"}
         ),
         hide_index=True,
+        column_config={
+            "first seen": st.column_config.DatetimeColumn(format="D MMM YYYY"),
+            "last seen": st.column_config.DatetimeColumn(format="D MMM YYYY"),
+        },
     )
 with right:
     st.subheader("Latest sightings")

@@ -1,11 +1,8 @@
 """Review: one track at a time, most uncertain first; confirm, correct, or reject."""
 
-import datetime as dt
-
 import streamlit as st
 
 from deertrack_core import review, stats
-from deertrack_core.models import SexAge
 from ui import errors, resources, review_view
 from ui import state as K
 
@@ -76,51 +73,16 @@ left, right = st.columns([2, 3], gap="large")
 with left:
     review_view.crops(item)
     if st.toggle("Show the whole photo", key=K.REVIEW_PHOTO):
-        from ui import images
-
-        lead = item.crops[0]
-        st.image(
-            images.photo_jpeg(lead.path, tuple(c.box for c in item.crops if c.path == lead.path))
-        )
+        review_view.whole_photo(item)
 with right:
-    b = st.columns(4)
-    if b[0].button(
-        "Confirm",
-        key="review_confirm",
-        type="primary",
-        icon=":material/check:",
-        shortcut="a",
-        disabled=item.deer_id is None,
-        help="The machine's deer is right (key A)",
-        width="stretch",
-    ):
+    clicked = review_view.action_buttons(item)
+    if clicked == "confirm":
         act(review.confirm, ref, message=f"Confirmed {item.deer_name}.")
-    if b[1].button(
-        "New deer",
-        key="review_new",
-        icon=":material/add:",
-        shortcut="n",
-        help="A new individual, not seen before (key N)",
-        width="stretch",
-    ):
+    elif clicked == "new":
         act(review.new_individual, ref, message="New individual created.")
-    if b[2].button(
-        "Not a deer",
-        key="review_reject",
-        icon=":material/block:",
-        shortcut="x",
-        help="A false detection (key X)",
-        width="stretch",
-    ):
+    elif clicked == "reject":
         act(review.reject, ref, message="Marked as not a deer.")
-    if b[3].button(
-        "Skip",
-        key="review_skip",
-        icon=":material/skip_next:",
-        shortcut="s",
-        help="Decide later (key S)",
-        width="stretch",
-    ):
+    elif clicked == "skip":
         skipped.append(item.track_key)
         st.rerun()
     st.subheader("Candidates")
@@ -129,26 +91,9 @@ with right:
     for i, cand in enumerate(item.candidates):
         if review_view.candidate_row(i, cand, item.deer_id):
             act(review.choose, ref, cand.deer_id, message=f"Assigned to {cand.name}.")
-    with st.expander("Another deer, or sex/age class"):
-        other = st.selectbox(
-            "Any known deer",
-            list(deer_names),
-            format_func=deer_names.get,
-            index=None,
-            key=K.REVIEW_OTHER_DEER,
-        )
-        if st.button("Assign to this deer", key="review_assign_other", disabled=other is None):
-            act(review.choose, ref, other, message=f"Assigned to {deer_names.get(other)}.")
-        classes = [c.value for c in SexAge]
-        sex = st.radio(
-            "Sex/age class",
-            classes,
-            index=classes.index(item.sex_age),
-            horizontal=True,
-            key=f"{K.REVIEW_SEX_AGE}_{item.track_key}",
-        )
-        if st.button("Set sex/age", key="review_set_sex"):
-            act(review.set_sex_age, ref, sex, message=f"Set to {sex}.")
-st.caption(
-    f"Keys: A confirm (agree) · 1–5 pick a candidate · N new · X not a deer · S skip · U undo. Reviewing as {user}; threshold {threshold:.2f} ({model or 'default model'}). {dt.date.today():%d %b %Y}"
-)
+    more = review_view.more_actions(item, deer_names)
+    if more and more[0] == "choose":
+        act(review.choose, ref, more[1], message=f"Assigned to {deer_names.get(more[1])}.")
+    elif more:
+        act(review.set_sex_age, ref, more[1], message=f"Set to {more[1]}.")
+st.caption(f"{review_view.KEYS_HELP} Reviewing as {user}; threshold {threshold:.2f} ({model}).")

@@ -63,31 +63,12 @@ low = min(0.0, float(np.floor(cal.scores_.min() * 20) / 20))
 thr = st.slider("Threshold", low, 1.0, step=0.005, key=K.THR_SLIDER, format="%.3f")
 m = cal.metrics_at(thr)
 
-c = st.columns(5)
-c[0].metric("Precision", f"{m.precision:.3f}")
-c[1].metric("Recall", f"{m.recall:.3f}")
-c[2].metric("F1", f"{m.f1:.3f}")
-c[3].metric("False-match rate", f"{m.fpr:.3f}")
-c[4].metric(
-    f"Recommended ({goal})",
-    f"{rec.threshold:.3f}",
-    help=None if rec.achieved else "The target is not reachable on this evidence",
-)
-st.caption(
-    f"Operating point: FPR {m.fpr:.3f}, TPR {m.recall:.3f} at threshold {thr:.3f} (TP {m.tp}, FP {m.fp}, FN {m.fn}, TN {m.tn})."
-)
+threshold_view.metrics_row(m, rec, goal)
 threshold_view.curves(cal, m)
 
 st.subheader("What the archive would get")
 with errors.shown():
-    out = calibration.outlook_from_scores(threshold_view.pending(url, model), thr, m.precision)
-    if out.pending_tracks == 0:
-        st.caption("No detections await an identity with embeddings of this model.")
-    else:
-        o = st.columns(3)
-        o[0].metric("Automatic matches (tracks)", f"{out.auto_matches:,}")
-        o[1].metric("New individuals or proposals", f"{out.new_individuals:,}")
-        o[2].metric("Expected false merges", f"{out.expected_false_merges or 0:.1f}")
+    threshold_view.outlook(url, model, thr, m.precision)
 
 st.subheader("Recommended thresholds")
 st.dataframe(threshold_view.recommendations(cal, target), hide_index=True)

@@ -48,7 +48,7 @@ def timeline(rows: list[Sighting]) -> None:
             y=alt.Y("camera:N", title="Camera"),
             tooltip=[alt.Tooltip("time:T", format="%Y-%m-%d %H:%M"), "camera:N"],
         )
-        .properties(height=max(120, 40 * df["camera"].nunique()))
+        .properties(height=alt.Step(32))  # one row per camera, never squeezed
     )
     st.altair_chart(chart, width="stretch")
 

@@ -103,3 +103,39 @@ def recommendations(cal, target: float) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def metrics_row(m, rec, goal: str) -> None:
+    """Precision, recall, F1 and false-match rate at the slider, and the recommendation."""
+    c = st.columns(5)
+    c[0].metric("Precision", f"{m.precision:.3f}")
+    c[1].metric("Recall", f"{m.recall:.3f}")
+    c[2].metric("F1", f"{m.f1:.3f}")
+    c[3].metric("False-match rate", f"{m.fpr:.3f}")
+    c[4].metric(
+        f"Recommended ({goal})",
+        f"{rec.threshold:.3f}",
+        help=None if rec.achieved else "The target is not reachable on this evidence",
+    )
+    st.caption(
+        f"Operating point: FPR {m.fpr:.3f}, TPR {m.recall:.3f} at threshold {m.threshold:.3f} "
+        f"(TP {m.tp:,}, FP {m.fp:,}, FN {m.fn:,}, TN {m.tn:,} pairs)."
+    )
+
+
+def outlook(url: str, model: str, threshold: float, precision: float) -> None:
+    """What matching the detections awaiting an identity would give at ``threshold``."""
+    from deertrack_core.reid.calibration import outlook_from_scores
+
+    out = outlook_from_scores(pending(url, model), threshold, precision)
+    if out.pending_tracks == 0:
+        st.caption("No detections await an identity with embeddings of this model.")
+        return
+    o = st.columns(3)
+    o[0].metric("Automatic matches (tracks)", f"{out.auto_matches:,}")
+    o[1].metric("New individuals or proposals", f"{out.new_individuals:,}")
+    o[2].metric("Expected false merges", f"{out.expected_false_merges or 0:.1f}")
+    st.caption(
+        f"Of {out.pending_tracks:,} tracks ({out.pending_detections:,} detections) awaiting an "
+        "identity; expected false merges = automatic matches × (1 − precision)."
+    )

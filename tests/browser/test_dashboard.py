@@ -151,6 +151,31 @@ def test_every_page_renders_and_is_screenshotted(dashboard, page, path):
     page.screenshot(path=str(ARTIFACTS / f"{path or 'overview'}.png"), full_page=True)
 
 
+def test_a_deer_page_shows_its_sightings(dashboard, page):
+    page.goto(f"{dashboard}/individuals")
+    page.get_by_role("button", name="Open").first.click()
+    page.get_by_text("Latest sightings").first.wait_for()
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(ARTIFACTS / "individual.png"), full_page=True)
+
+
+def test_review_whole_photo_and_keyboard_skip(dashboard, page):
+    page.goto(f"{dashboard}/review")
+    page.get_by_text("Candidates").first.wait_for()
+    page.get_by_text("Show the whole photo").click()
+    page.get_by_test_id("stImage").nth(1).wait_for()
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(ARTIFACTS / "review-photo.png"), full_page=True)
+    caption = page.get_by_test_id("stImageCaption").first
+    first = caption.inner_text()
+    page.get_by_role("heading", name="Review detections").click()  # focus the page, not a widget
+    page.keyboard.press("s")  # skip: the next track comes up
+    deadline = time.monotonic() + 30
+    while caption.inner_text() == first and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+    assert caption.inner_text() != first
+
+
 def test_demo_notice_is_shown(dashboard, page):
     page.goto(dashboard)
     page.get_by_text("Synthetic demo data").first.wait_for()

@@ -12,7 +12,6 @@ from deertrack_core.models import Correction, Deer, Detection
 USER = "ana"
 
 
-
 def test_gallery_lists_every_deer_with_an_exemplar(session, archive):
     cards = individuals.gallery(session)
     assert {c.deer_id for c in cards} == set(archive.deer)

@@ -15,7 +15,6 @@ from tests.review import factory
 USER = "ana"
 
 
-
 def _item(session, track):
     return review.load_item(session, track)
 

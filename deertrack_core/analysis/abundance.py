@@ -65,6 +65,8 @@ def lincoln_petersen(history: pd.DataFrame) -> AbundanceEstimate:
     note = f"n1={n1}, n2={n2}, recaptured m2={m2}"
     if m2 == 0:
         note += "; no recaptures: unreliable"
+    if n_hat < seen:
+        note += f"; below the {seen} deer seen"
     return AbundanceEstimate(
         "Lincoln–Petersen (Chapman)",
         round(n_hat, 1),
@@ -101,6 +103,8 @@ def schnabel(history: pd.DataFrame) -> AbundanceEstimate:
     note = f"Σ recaptures={r}"
     if r < 4:
         note += "; few recaptures: unreliable"
+    if n_hat < seen:
+        note += f"; below the {seen} deer seen"
     return AbundanceEstimate(
         "Schnabel",
         round(n_hat, 1),

@@ -156,3 +156,11 @@ def test_schnabel_on_a_known_history():
 def test_minimum_known_alive_counts_deer_seen():
     h = pd.DataFrame([[1, 0], [0, 0], [0, 1]])
     assert abundance.minimum_known_alive(h).estimate == 2.0
+
+
+def test_estimate_below_the_number_seen_says_so():
+    # everyone seen on every occasion: Schnabel is a little under the 3 deer seen
+    h = pd.DataFrame([[1, 1, 1], [1, 1, 1], [1, 1, 1]])
+    est = abundance.schnabel(h)
+    assert est.estimate < 3
+    assert "below the 3 deer seen" in est.note

@@ -91,9 +91,9 @@ def _hour(rng: np.random.Generator, rise: float, sset: float, rut: bool) -> floa
     r = rng.random()
     mid = 0.12 if rut else 0.05
     if r < 0.42:
-        h = rng.normal(rise - 0.2, 0.9)
+        h = rng.normal(rise + 0.05, 0.85)
     elif r < 0.84 - mid:
-        h = rng.normal(sset + 0.3, 0.9)
+        h = rng.normal(sset - 0.05, 0.85)
     elif r < 0.84:
         h = rng.uniform(rise + 2.5, sset - 2.5)
     else:  # night

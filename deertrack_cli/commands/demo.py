@@ -13,6 +13,8 @@ from deertrack_core.demo import load_demo
 from deertrack_core.demo.load import default_out_dir
 from deertrack_core.models import Image
 from deertrack_core.progress import tqdm_progress
+from deertrack_core.reid.calibration import InsufficientEvidenceError
+from deertrack_core.reid.pipeline import CalibratedPass, calibrate_and_match
 
 NAME = "demo"
 HELP = (
@@ -37,6 +39,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", help="database URL (default: DEERTRACK_DATABASE_URL)")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument("--no-progress", action="store_true", help="do not draw a progress bar")
+    parser.add_argument(
+        "--no-reid",
+        action="store_true",
+        help="only load the season; skip the first re-identification pass (calibrate a threshold "
+        "on the reviewed subset, then match the pending boxes)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,20 +66,46 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
+    if not args.json:
+        print(
+            f"Loaded the SYNTHETIC demo season (seed {summary.seed}): drawn deer, not real animals.\n"
+            f"  {summary.photos} photos from {summary.cameras} cameras, {summary.start} to "
+            f"{summary.end}, in {summary.out_dir}\n"
+            f"  {summary.ingested} photos ingested ({summary.duplicates} already there), "
+            f"{summary.detections} detector boxes in {summary.tracks} burst tracks\n"
+            f"  {summary.deer_known} of {summary.deer_total} deer known from "
+            f"{summary.reviewed} reviewed boxes (up to {summary.reviewed_until}); "
+            f"{summary.pending} boxes pending re-identification\n"
+            f"  generated in {summary.generate_s:.1f} s, loaded in {summary.load_s:.1f} s\n"
+        )
+    calibrated = None if args.no_reid else _first_reid_pass(url, args)
     if args.json:
-        print(json.dumps(summary.as_dict(), indent=2))
+        result = summary.as_dict()
+        result["reid"] = calibrated.as_dict() if calibrated else None
+        print(json.dumps(result, indent=2, default=str))
         return 0
+    if calibrated is None:
+        print("Next: deertrack reid --calibrate 0.95 (match the pending boxes).")
+        return 0
+    m = calibrated.match
     print(
-        f"Loaded the SYNTHETIC demo season (seed {summary.seed}): drawn deer, not real animals.\n"
-        f"  {summary.photos} photos from {summary.cameras} cameras, {summary.start} to "
-        f"{summary.end}, in {summary.out_dir}\n"
-        f"  {summary.ingested} photos ingested ({summary.duplicates} already there), "
-        f"{summary.detections} detector boxes in {summary.tracks} burst tracks\n"
-        f"  {summary.deer_known} of {summary.deer_total} deer known from "
-        f"{summary.reviewed} reviewed boxes (up to {summary.reviewed_until}); "
-        f"{summary.pending} boxes pending re-identification\n"
-        f"  generated in {summary.generate_s:.1f} s, loaded in {summary.load_s:.1f} s\n"
-        "Next: deertrack reid (match the pending boxes), or ingest your own photos "
-        "with deertrack ingest."
+        f"  threshold {calibrated.threshold:.3f} applied ({calibrated.goal} on the reviewed "
+        f"subset, ROC AUC {calibrated.roc_auc:.2f}); {m.tracks} tracks decided: {m.auto} matched, "
+        f"{m.proposed} proposed for review, {m.new} new; {m.scores_logged} scores logged"
     )
     return 0
+
+
+def _first_reid_pass(url: str, args: argparse.Namespace) -> CalibratedPass | None:
+    """Calibrate a threshold on the reviewed subset, then match the pending boxes."""
+    if not args.json:
+        print("First re-identification pass: embedding crops, calibrating on the reviewed subset")
+    bar = None if args.no_progress else tqdm_progress("re-identification")
+    try:
+        return calibrate_and_match(url, user="demo", target_precision=0.95, progress=bar)
+    except InsufficientEvidenceError as exc:
+        print(f"first re-identification pass skipped: {exc.problem}")
+        return None
+    finally:
+        if bar is not None:
+            bar.close()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+from deertrack_core import settings
 from deertrack_core.progress import tqdm_progress
 from deertrack_core.reid.matching import NEW_INDIVIDUAL_MODES, match_pending
+from deertrack_core.reid.pipeline import calibrate_and_match
 from deertrack_core.reid.prototypes import PROTOTYPE_KINDS
 
 NAME = "reid"
@@ -28,10 +30,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--prototype", choices=PROTOTYPE_KINDS, default="mean", help="deer prototype (mean)"
     )
+    parser.add_argument(
+        "--calibrate",
+        metavar="PRECISION",
+        type=float,
+        help="first score the reviewed detections and apply the lowest threshold that reaches "
+        "this precision on them (e.g. 0.95), then match",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     bar = tqdm_progress("matching")
+    if args.calibrate is not None:
+        try:
+            calibrated = calibrate_and_match(
+                args.url, user=settings.current_user(), target_precision=args.calibrate,
+                progress=bar,
+            )  # fmt: skip
+        finally:
+            bar.close()
+        print(
+            f"applied threshold {calibrated.threshold:.3f} ({calibrated.goal}; on the reviewed "
+            f"evidence precision {calibrated.precision:.2f}, recall {calibrated.recall:.2f}, "
+            f"ROC AUC {calibrated.roc_auc:.2f})"
+        )
+        _print_summary(calibrated.match)
+        return 0
     try:
         summary = match_pending(
             args.url,
@@ -42,6 +66,11 @@ def run(args: argparse.Namespace) -> int:
         )
     finally:
         bar.close()
+    _print_summary(summary)
+    return 0
+
+
+def _print_summary(summary) -> None:
     print(
         f"matched {summary.detections} detections in {summary.tracks} tracks against "
         f"{summary.gallery_deer} known deer (model {summary.model}, threshold "
@@ -52,4 +81,3 @@ def run(args: argparse.Namespace) -> int:
         f"{summary.proposed}, skipped (no embedding) {summary.skipped}"
     )
     print(f"scores logged: {summary.scores_logged} (run {summary.run_id})")
-    return 0

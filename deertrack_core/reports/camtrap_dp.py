@@ -169,7 +169,11 @@ def observations_csv(
     ev = independent_events(dets, minutes) if len(dets) else dets.assign(event_id=[])
     ev = ev.assign(ts=_by_deployment(ev, "captured_at", zones) if len(ev) else [])
     human = ev["match_status"].isin([MatchStatus.CONFIRMED.value, MatchStatus.CORRECTED.value])
-    prob = ev["match_score"].where(ev["deer_id"].notna(), ev["confidence"]).clip(0, 1)
+    # A deer's box is as certain as its match score, an unidentified box as the detector's
+    # confidence; a column of None (no scores yet) must still be numeric.
+    score = pd.to_numeric(ev["match_score"], errors="coerce")
+    confidence = pd.to_numeric(ev["confidence"], errors="coerce")
+    prob = score.where(ev["deer_id"].notna(), confidence).clip(0, 1)
     reviewed = pd.to_datetime(ev["reviewed_at"]).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
     animal = ev["category"] == "animal"
     media = pd.DataFrame(

@@ -109,3 +109,28 @@ def test_common_names_become_scientific_names():
 
     names = scientific_name(pd.Series(["White-tailed deer", "Procyon lotor", None]))
     assert names.tolist()[:2] == ["Odocoileus virginianus", "Procyon lotor"]
+
+
+def test_export_of_unreviewed_unmatched_boxes(session, tmp_path, monkeypatch, make_request, db_url):
+    """Boxes without a match score or a reviewer (fresh from a MegaDetector import, or a new
+    individual created by hand) still export."""
+    import datetime as dt
+    import zipfile
+
+    from deertrack_core.models import Deer, Deployment, Detection, Image
+
+    monkeypatch.setenv("DEERTRACK_DATA_ROOT", str(tmp_path))
+    dep = Deployment(station="A", camera="c", latitude=44.0, longitude=-92.0,
+                     start=dt.datetime(2024, 6, 1), end=dt.datetime(2024, 6, 3))  # fmt: skip
+    img = Image(deployment=dep, path="a.jpg", sha256="f" * 64,
+                captured_at=dt.datetime(2024, 6, 2, 6), camera_time=dt.datetime(2024, 6, 2, 6))  # fmt: skip
+    deer = Deer(name="D1")
+    session.add_all([dep, img, deer])
+    session.flush()
+    session.add(Detection(image=img, x=0.1, y=0.1, w=0.2, h=0.2, confidence=0.8, deer_id=deer.id,
+                          match_status="new"))  # fmt: skip
+    session.commit()
+    path = build_export(make_request("camtrap_dp"), tmp_path / "out", url=db_url)
+    with zipfile.ZipFile(path) as zf:
+        observations = zf.read("observations.csv").decode()
+    assert "D1" in observations or str(deer.id) in observations.splitlines()[1]

@@ -37,7 +37,7 @@ with left:
             alt.Chart(df)
             .mark_bar()
             .encode(
-                x=alt.X("yearmonthdate(day):T", title="Day"),
+                x=alt.X("yearweek(day):T", title="Week"),
                 y=alt.Y("sum(detections):Q", title="Animal detections"),
                 color=alt.Color(
                     "status:N",
@@ -46,7 +46,11 @@ with left:
                         domain=["reviewed", "not reviewed"], range=["#3f6b3a", "#c9b27c"]
                     ),
                 ),
-                tooltip=["yearmonthdate(day):T", "status:N", "sum(detections):Q"],
+                tooltip=[
+                    alt.Tooltip("yearweek(day):T", title="week of"),
+                    "status:N",
+                    alt.Tooltip("sum(detections):Q", title="detections"),
+                ],
             )
             .properties(height=260)
         )

@@ -59,6 +59,11 @@ target = g2.number_input(
 rec = cal.recommend(goal, target)
 if K.THR_SLIDER not in st.session_state:
     st.session_state[K.THR_SLIDER] = round(float(active), 3)
+st.button(
+    f"Move the slider to the recommended {rec.threshold:.3f}",
+    key="thr_use_recommended",
+    on_click=lambda: st.session_state.update({K.THR_SLIDER: round(rec.threshold, 3)}),
+)
 low = min(0.0, float(np.floor(cal.scores_.min() * 20) / 20))
 thr = st.slider("Threshold", low, 1.0, step=0.005, key=K.THR_SLIDER, format="%.3f")
 m = cal.metrics_at(thr)
@@ -71,7 +76,14 @@ with errors.shown():
     threshold_view.outlook(url, model, thr, m.precision)
 
 st.subheader("Recommended thresholds")
-st.dataframe(threshold_view.recommendations(cal, target), hide_index=True)
+st.dataframe(
+    threshold_view.recommendations(cal, target),
+    hide_index=True,
+    column_config={
+        c: st.column_config.NumberColumn(format="%.3f")
+        for c in ("threshold", "precision", "recall", "F1")
+    },
+)
 
 st.subheader("Apply")
 rematch = st.checkbox("Re-match the detections awaiting an identity afterwards", key=K.THR_REMATCH)

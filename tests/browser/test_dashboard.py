@@ -132,7 +132,7 @@ def page(dashboard):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         context = browser.new_context(
-            viewport={"width": 1440, "height": 1000}, accept_downloads=True
+            viewport={"width": 1440, "height": 1800}, accept_downloads=True
         )
         tab = context.new_page()
         tab.set_default_timeout(60_000)

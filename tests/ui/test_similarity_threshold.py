@@ -54,3 +54,11 @@ def test_apply_records_the_threshold(evidence, engine):
     with db.session_scope(engine.url.render_as_string(hide_password=False)) as s:
         latest = s.query(ReidSetting).order_by(ReidSetting.id.desc()).first()
         assert (latest.threshold, latest.set_by) == (0.5, "tester")
+
+
+def test_recommended_button_moves_the_slider(evidence):
+    at = run_page("threshold.py")
+    at.button(key="thr_use_recommended").click().run()
+    assert not at.exception
+    recommended = [m.value for m in at.metric if m.label.startswith("Recommended")][0]
+    assert f"{at.slider(key=K.THR_SLIDER).value:.3f}" == recommended

@@ -54,9 +54,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "DEERTRACK_MATCH_THRESHOLD",
-        "0.85",
+        "0.90",
         "Cosine similarity at or above which a detection is matched to a known deer "
-        "automatically. The active threshold recorded in the database overrides it.",
+        "automatically, until a threshold calibrated on reviewed evidence is applied (Threshold "
+        "page or deertrack reid --calibrate), which then wins. Deliberately cautious: a false "
+        "merge corrupts every count downstream.",
     ),
     Setting(
         "DEERTRACK_NEW_INDIVIDUALS",

@@ -13,7 +13,8 @@ def test_every_setting_is_documented_in_the_readme():
 
 
 def test_readme_lists_no_setting_that_does_not_exist():
-    readme = (ROOT / "README.md").read_text()
+    # The developers' section names test-harness variables, which are not product settings.
+    readme = (ROOT / "README.md").read_text().split("## For developers")[0]
     named = set(re.findall(r"`(DEERTRACK_[A-Z_]+)`", readme))
     known = {s.name for s in settings.SETTINGS}
     assert named <= known, f"README names unknown settings: {named - known}"

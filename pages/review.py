@@ -23,7 +23,7 @@ with st.sidebar:
     status = st.selectbox("Status", list(review.STATUS_FILTERS), key=K.REVIEW_STATUS)
     picked = st.multiselect("Cameras", list(cameras), format_func=cameras.get, key=K.REVIEW_CAMERAS)
     dates = st.date_input("Dates", value=(), key=K.REVIEW_DATES)
-    st.caption(f"Most uncertain first: score nearest the threshold {threshold:.2f}.")
+    st.caption(f"Most uncertain first: score nearest the threshold {threshold:.3f}.")
 start, end = (tuple(dates) + (None, None))[:2] if isinstance(dates, tuple) else (dates, None)
 flt = review.QueueFilter(status, tuple(picked), start, end or start)
 skipped = st.session_state.setdefault(K.REVIEW_SKIPPED, [])
@@ -96,4 +96,4 @@ with right:
         act(review.choose, ref, more[1], message=f"Assigned to {deer_names.get(more[1])}.")
     elif more:
         act(review.set_sex_age, ref, more[1], message=f"Set to {more[1]}.")
-st.caption(f"{review_view.KEYS_HELP} Reviewing as {user}; threshold {threshold:.2f} ({model}).")
+st.caption(f"{review_view.KEYS_HELP} Reviewing as {user}; threshold {threshold:.3f} ({model}).")

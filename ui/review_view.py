@@ -17,7 +17,7 @@ def item_header(item: ReviewItem, remaining: int, threshold: float) -> None:
     if item.deer_name:
         machine = f"machine says **{item.deer_name}** (score {score})"
     elif item.score is not None:
-        machine = f"best score {score} is below the threshold {threshold:.2f}: your call"
+        machine = f"best score {score} is below the threshold {threshold:.3f}: your call"
     else:
         machine = "not matched yet"
     sex = f" · {item.sex_age}" if item.sex_age != "unknown" else ""

@@ -15,5 +15,6 @@ ROOT = Path(__file__).resolve().parents[2]
 def archive(session, tmp_path, monkeypatch):
     monkeypatch.setenv("DEERTRACK_DATA_ROOT", str(tmp_path))
     monkeypatch.setenv("DEERTRACK_USER", "tester")
+    monkeypatch.setenv("DEERTRACK_MATCH_THRESHOLD", "0.85")  # the factory's scores assume it
     monkeypatch.chdir(ROOT)
     return factory.build(session, tmp_path)

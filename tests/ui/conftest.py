@@ -27,6 +27,7 @@ def db_url(tmp_path):
 def archive(session, tmp_path, monkeypatch):
     monkeypatch.setenv("DEERTRACK_DATA_ROOT", str(tmp_path))
     monkeypatch.setenv("DEERTRACK_USER", "tester")
+    monkeypatch.setenv("DEERTRACK_MATCH_THRESHOLD", "0.85")  # the factory's scores assume it
     monkeypatch.setenv("DEERTRACK_EXPORT_DIR", str(tmp_path / "exports"))
     monkeypatch.setenv("DEERTRACK_HUEY_PATH", str(tmp_path / "huey.db"))
     monkeypatch.chdir(ROOT)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -72,21 +73,24 @@ def _pg_admin_connect():
     return conn
 
 
-@pytest.fixture(params=_backends())
-def db_url(request, tmp_path) -> Iterator[str]:
-    """An empty database URL (no tables) on each backend."""
+@contextmanager
+def scratch_database(backend: str, folder: Path, prefix: str = "dt_test") -> Iterator[str]:
+    """An empty database on ``backend`` for as long as the block runs: a SQLite file in
+    ``folder``, or a PostgreSQL database created on the test server and dropped afterwards."""
     from deertrack_core import db
 
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'deertrack.db'}"
-        yield url
-        db.dispose(url)
+    if backend == "sqlite":
+        url = f"sqlite:///{folder / 'deertrack.db'}"
+        try:
+            yield url
+        finally:
+            db.dispose(url)
         return
     try:
         admin = _pg_admin_connect()
     except Exception as exc:  # noqa: BLE001
         _unavailable("PostgreSQL", exc)
-    name = f"dt_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with admin.cursor() as cur:
         cur.execute(f'CREATE DATABASE "{name}"')
     base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg2://")
@@ -98,6 +102,13 @@ def db_url(request, tmp_path) -> Iterator[str]:
         with admin.cursor() as cur:
             cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+@pytest.fixture(params=_backends())
+def db_url(request, tmp_path) -> Iterator[str]:
+    """An empty database URL (no tables) on each backend."""
+    with scratch_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -15,40 +15,24 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import (
-    PG_ADMIN_DSN,
     REDIS_TEST_URL,
     ROOT,
     _backends,
-    _pg_admin_connect,
-    _unavailable,
+    scratch_database,
 )
 
 STORE_KINDS = [*_backends(), "redis"]
 
 
 @pytest.fixture(scope="module")
-def pg_jobs_url() -> Iterator[str]:
+def pg_jobs_url(tmp_path_factory) -> Iterator[str]:
     """One PostgreSQL database for a module's store tests (each test empties the jobs table)."""
     from deertrack_core import db
     from deertrack_core.models import Base
 
-    try:
-        admin = _pg_admin_connect()
-    except Exception as exc:  # noqa: BLE001
-        _unavailable("PostgreSQL", exc)
-    name = f"dt_jobs_{uuid.uuid4().hex[:12]}"
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg2://")
-    url = f"{base}/{name}"
-    Base.metadata.create_all(db.get_engine(url))
-    try:
+    with scratch_database("postgresql", tmp_path_factory.mktemp("jobs"), "dt_jobs") as url:
+        Base.metadata.create_all(db.get_engine(url))
         yield url
-    finally:
-        db.dispose(url)
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 @pytest.fixture(params=STORE_KINDS)

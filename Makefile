@@ -31,7 +31,8 @@ $(STAMP): requirements.txt
 
 # The project itself is installed editable; re-done when the venv points at another checkout.
 install: $(STAMP)
-	@$(BIN)/python -c "import deertrack_core, pathlib, sys; sys.exit(pathlib.Path(deertrack_core.__file__).resolve().parents[1] != pathlib.Path.cwd().resolve())" 2>/dev/null \
+# (-I: isolated, so the check cannot find the package through the current directory.)
+	@test -x $(BIN)/deertrack && $(BIN)/python -I -c "import deertrack_core, pathlib, sys; sys.exit(pathlib.Path(deertrack_core.__file__).resolve().parents[1] != pathlib.Path('$(CURDIR)').resolve())" 2>/dev/null \
 	  || $(BIN)/pip install -q --no-deps --no-build-isolation -e .
 
 run: install

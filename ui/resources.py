@@ -68,5 +68,6 @@ def clear_caches() -> None:
     from ui import threshold_view
 
     st.cache_data.clear()
+    threshold_view.gallery.clear()
     threshold_view.evidence.clear()
     threshold_view.calibrator.clear()

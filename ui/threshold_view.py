@@ -18,12 +18,21 @@ GOAL_LABELS = {
 }
 
 
+@st.cache_resource(ttl=60, show_spinner="Reading the known deer's embeddings…", max_entries=2)
+def gallery(url: str, model: str):
+    """Every identified detection's embedding, read once for the evidence and the outlook."""
+    from deertrack_core.reid.scores import load_labelled
+
+    with resources.session() as s:
+        return load_labelled(s, model)
+
+
 @st.cache_resource(ttl=60, show_spinner="Gathering reviewed evidence…", max_entries=4)
 def evidence(url: str, model: str) -> tuple[np.ndarray, np.ndarray]:
     from deertrack_core.reid.calibration import evidence_pairs
 
     with resources.session() as s:
-        return evidence_pairs(s, model)
+        return evidence_pairs(s, model, gallery=gallery(url, model))
 
 
 @st.cache_data(ttl=60, show_spinner="Scoring detections awaiting an identity…")
@@ -31,7 +40,7 @@ def pending(url: str, model: str):
     from deertrack_core.reid.calibration import pending_best_scores
 
     with resources.session() as s:
-        return pending_best_scores(s, model)
+        return pending_best_scores(s, model, gallery=gallery(url, model))
 
 
 @st.cache_resource(ttl=60, show_spinner="Fitting ROC and precision–recall curves…", max_entries=4)

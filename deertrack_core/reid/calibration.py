@@ -23,10 +23,10 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from deertrack_core.errors import DeertrackError, ValidationError
-from deertrack_core.models import MatchStatus, ReidSetting
+from deertrack_core.models import ReidSetting
 from deertrack_core.reid import prototypes as protos
 from deertrack_core.reid.matching import active_threshold, group_tracks, pending_detections
-from deertrack_core.reid.scores import cached_vectors, labelled_matrix, stack
+from deertrack_core.reid.scores import LabelledGallery, cached_vectors, load_labelled, stack
 
 GOALS = ("precision", "f1", "youden")
 _MORE = "Review more detections on the Review page (confirm or correct their deer), then retry."
@@ -83,17 +83,21 @@ class Recommendation:
 
 
 def evidence_pairs(
-    session: Session, model: str | None = None, *, prototype: str = "mean"
+    session: Session,
+    model: str | None = None,
+    *,
+    prototype: str = "mean",
+    gallery: LabelledGallery | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Same/different scores of reviewed detections (leave-one-out prototypes).
 
-    Returns ``(scores, same)``. Uses cached embeddings only. Raises
-    :class:`InsufficientEvidenceError` with fewer than two reviewed deer or no deer with two
-    reviewed sightings.
+    Returns ``(scores, same)``. Uses cached embeddings only (or ``gallery``, already loaded with
+    :func:`load_labelled` for ``model``). Raises :class:`InsufficientEvidenceError` with fewer
+    than two reviewed deer or no deer with two reviewed sightings.
     """
     model = model or active_threshold(session)[0]
-    reviewed = (MatchStatus.CONFIRMED.value, MatchStatus.CORRECTED.value)
-    _, labels, matrix = labelled_matrix(session, model, statuses=reviewed, embed_missing=False)
+    gallery = gallery if gallery is not None else load_labelled(session, model)
+    labels, matrix = gallery.deer_ids[gallery.reviewed], gallery.matrix[gallery.reviewed]
     n_deer = len(np.unique(labels))
     if n_deer < 2:
         raise InsufficientEvidenceError(
@@ -136,8 +140,6 @@ class ThresholdCalibrator:
         self.target_precision = target_precision
 
     def fit(self, scores: np.ndarray, same: np.ndarray) -> ThresholdCalibrator:
-        from sklearn.metrics import average_precision_score, precision_recall_curve, roc_curve
-
         if self.goal not in GOALS:
             raise ValueError(f"goal must be one of {GOALS}, not {self.goal!r}")
         if not 0.0 < self.target_precision <= 1.0:
@@ -155,11 +157,22 @@ class ThresholdCalibrator:
             )
         self.scores_, self.same_ = scores, same
         self.n_same_, self.n_different_ = n_same, len(same) - n_same
-        fpr, tpr, roc_t = roc_curve(same, scores)
-        self.roc_ = RocResult(fpr, tpr, roc_t, float(np.trapezoid(tpr, fpr)))
-        precision, recall, pr_t = precision_recall_curve(same, scores)
-        self.pr_ = PrResult(precision, recall, pr_t, float(average_precision_score(same, scores)))
         self.thresholds_, self.tp_, self.fp_ = sweep(scores, same)
+        # Both curves come from the one sweep (no scikit-learn: importing it cost the threshold
+        # screen seconds). ROC starts at (0, 0); PR runs from low to high threshold, ending at
+        # recall 0, precision 1; AP is the step sum of precision over recall increments.
+        tp, fp = self.tp_.astype(np.float64), self.fp_.astype(np.float64)
+        tpr = np.r_[0.0, tp / n_same]
+        fpr = np.r_[0.0, fp / self.n_different_]
+        self.roc_ = RocResult(
+            fpr, tpr, np.r_[np.inf, self.thresholds_], float(np.trapezoid(tpr, fpr))
+        )
+        precision, recall = tp / (tp + fp), tp / n_same
+        average_precision = float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
+        self.pr_ = PrResult(
+            np.r_[precision[::-1], 1.0], np.r_[recall[::-1], 0.0], self.thresholds_[::-1],
+            average_precision,
+        )  # fmt: skip
         self.recommendation_ = self.recommend(self.goal, self.target_precision)
         self.recommended_threshold_ = self.recommendation_.threshold
         return self
@@ -238,23 +251,30 @@ class PendingScores:
 
 
 def pending_best_scores(
-    session: Session, model: str | None = None, *, prototype: str = "mean"
+    session: Session,
+    model: str | None = None,
+    *,
+    prototype: str = "mean",
+    gallery: LabelledGallery | None = None,
 ) -> PendingScores:
-    """Best gallery score of every pending track, from cached embeddings (no model needed)."""
+    """Best gallery score of every pending track, from cached embeddings (no model needed);
+    ``gallery``, when given, is the one :func:`load_labelled` read for ``model``."""
     model = model or active_threshold(session)[0]
     pending = pending_detections(session)
     vectors = cached_vectors(session, model, [p.detection_id for p in pending])
     tracks = group_tracks([p for p in pending if p.detection_id in vectors])
     if not tracks:
         return PendingScores(np.zeros(0), np.zeros(0, dtype=np.int64))
-    track_vecs = np.stack(
-        [stack(vectors, [p.detection_id for p in t]).mean(axis=0) for t in tracks]
-    )
-    _, labels, matrix = labelled_matrix(session, model, embed_missing=False)
-    gallery = protos.Gallery.from_exemplars(matrix, labels, prototype)
-    scores = gallery.scores(track_vecs)
+    # Members of a track are contiguous: one stacked matrix and a segmented sum give the means.
+    sizes = np.array([len(t) for t in tracks], dtype=np.int64)
+    members = stack(vectors, [p.detection_id for t in tracks for p in t])
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    track_vecs = np.add.reduceat(members, starts, axis=0) / sizes[:, None]
+    labelled = gallery if gallery is not None else load_labelled(session, model)
+    prototypes = protos.Gallery.from_exemplars(labelled.matrix, labelled.deer_ids, prototype)
+    scores = prototypes.scores(track_vecs)
     best = np.full(len(tracks), -np.inf) if scores.shape[1] == 0 else np.nanmax(scores, axis=1)
-    return PendingScores(best, np.array([len(t) for t in tracks], dtype=np.int64))
+    return PendingScores(best, sizes)
 
 
 def outlook_from_scores(

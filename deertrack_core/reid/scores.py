@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, select
+from sqlalchemy import BigInteger, Connection, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from deertrack_core.models import Deer, Detection, Embedding, MatchStatus
@@ -156,13 +157,20 @@ def cached_vectors(
     """Cached embeddings of ``model``: ``{detection_id: float32 vector}`` (all, or those asked)."""
     out: dict[int, np.ndarray] = {}
     query = select(Embedding.detection_id, Embedding.vector).where(Embedding.model == model)
-    if detection_ids is None:
-        chunks: list[Sequence[int] | None] = [None]
-    else:
+    queries = [query]
+    if detection_ids is not None:
         ids = list(dict.fromkeys(int(i) for i in detection_ids))
-        chunks = [ids[i : i + _IN_CHUNK] for i in range(0, len(ids), _IN_CHUNK)]
-    for chunk in chunks:
-        q = query if chunk is None else query.where(Embedding.detection_id.in_(chunk))
+        if session.get_bind().dialect.name == "postgresql":
+            # One round trip with the ids as an array parameter: chunked IN lists cost a query
+            # per 500 ids, which dominated reading a large gallery.
+            wanted = bindparam("ids", ids, type_=ARRAY(BigInteger))
+            queries = [query.where(Embedding.detection_id == any_(wanted))]
+        else:
+            queries = [
+                query.where(Embedding.detection_id.in_(ids[i : i + _IN_CHUNK]))
+                for i in range(0, len(ids), _IN_CHUNK)
+            ]
+    for q in queries:
         for det_id, blob in session.execute(q):
             out[int(det_id)] = np.frombuffer(blob, dtype=np.float32)
     return out
@@ -203,13 +211,10 @@ def stack(vectors: dict[int, np.ndarray], ids: Sequence[int]) -> np.ndarray:
     return np.stack([vectors[int(i)] for i in ids]).astype(np.float32, copy=False)
 
 
-def gallery_members(
-    session: Session, *, statuses: Sequence[str] | None = None
-) -> list[tuple[int, int]]:
-    """``(detection_id, deer_id)`` of detections that have a deer (not rejected, deer not merged
-    away), optionally only those whose match_status is in ``statuses``; ordered by detection."""
-    query = (
-        select(Detection.id, Detection.deer_id)
+def _members_query():
+    """Detections that have a deer (not rejected, deer not merged away), by detection id."""
+    return (
+        select(Detection.id, Detection.deer_id, Detection.match_status)
         .join(Deer, Deer.id == Detection.deer_id)
         .where(
             Detection.deer_id.is_not(None),
@@ -218,9 +223,17 @@ def gallery_members(
         )
         .order_by(Detection.id)
     )
+
+
+def gallery_members(
+    session: Session, *, statuses: Sequence[str] | None = None
+) -> list[tuple[int, int]]:
+    """``(detection_id, deer_id)`` of detections that have a deer (not rejected, deer not merged
+    away), optionally only those whose match_status is in ``statuses``; ordered by detection."""
+    query = _members_query()
     if statuses is not None:
         query = query.where(Detection.match_status.in_(list(statuses)))
-    return [(int(d), int(k)) for d, k in session.execute(query)]
+    return [(int(d), int(k)) for d, k, _ in session.execute(query)]
 
 
 def labelled_matrix(
@@ -248,6 +261,39 @@ def labelled_matrix(
     det_ids = np.asarray([d for d, _ in kept], dtype=np.int64)
     deer_ids = np.asarray([k for _, k in kept], dtype=np.int64)
     return det_ids, deer_ids, stack(vectors, det_ids.tolist())
+
+
+@dataclass(frozen=True)
+class LabelledGallery:
+    """Every identified detection with a cached embedding, loaded once: the matching gallery,
+    and (``reviewed``) the evidence a threshold is calibrated on."""
+
+    detection_ids: np.ndarray
+    deer_ids: np.ndarray
+    matrix: np.ndarray  # (n, dim) float32
+    reviewed: np.ndarray  # bool: confirmed or corrected by a person
+
+
+def load_labelled(session: Session, model: str) -> LabelledGallery:
+    """The gallery of ``model`` from cached embeddings only (detections without one left out)."""
+    # One join instead of a list of ids: the gallery can hold hundreds of thousands.
+    query = (
+        _members_query()
+        .add_columns(Embedding.vector)
+        .join(Embedding, (Embedding.detection_id == Detection.id) & (Embedding.model == model))
+    )
+    rows = session.execute(query).all()
+    reviewed = {MatchStatus.CONFIRMED.value, MatchStatus.CORRECTED.value}
+    if not rows:
+        empty = np.zeros(0, dtype=np.int64)
+        return LabelledGallery(empty, empty, np.zeros((0, 0), dtype=np.float32), empty.astype(bool))
+    dim = len(rows[0][3]) // 4
+    return LabelledGallery(
+        detection_ids=np.asarray([r[0] for r in rows], dtype=np.int64),
+        deer_ids=np.asarray([r[1] for r in rows], dtype=np.int64),
+        matrix=np.frombuffer(b"".join(r[3] for r in rows), dtype=np.float32).reshape(-1, dim),
+        reviewed=np.asarray([r[2] in reviewed for r in rows], dtype=bool),
+    )
 
 
 def load_gallery(

@@ -2,7 +2,7 @@ import json
 
 import numpy as np
 import pytest
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import average_precision_score, roc_auc_score
 
 from deertrack_core.errors import ValidationError
 from deertrack_core.reid import prototypes as p
@@ -71,7 +71,18 @@ def test_roc_and_pr_curves_agree_with_sklearn():
     cal = ThresholdCalibrator().fit(scores, same)
     assert cal.roc_.auc == pytest.approx(roc_auc_score(same, scores))
     assert len(cal.pr_.precision) == len(cal.pr_.recall)
-    assert 0 < cal.pr_.average_precision <= 1
+    assert cal.pr_.average_precision == pytest.approx(average_precision_score(same, scores))
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_curves_with_tied_scores_agree_with_sklearn(seed):
+    scores, same = _synthetic(seed=seed)
+    scores = np.round(scores, 2)  # many ties
+    cal = ThresholdCalibrator().fit(scores, same)
+    assert cal.roc_.auc == pytest.approx(roc_auc_score(same, scores))
+    assert cal.pr_.average_precision == pytest.approx(average_precision_score(same, scores))
+    fpr, tpr = cal.roc_.fpr, cal.roc_.tpr
+    assert (fpr[0], tpr[0], fpr[-1], tpr[-1]) == (0.0, 0.0, 1.0, 1.0)
 
 
 def test_predict_uses_the_recommended_threshold():
@@ -173,3 +184,23 @@ def test_applied_threshold_becomes_active(reviewed, session):
 def test_threshold_outside_cosine_range_is_refused(engine, session):
     with pytest.raises(ValidationError, match="threshold"):
         apply_threshold(session, 1.5, model=MODEL, goal="", evidence={}, user="ana")
+
+
+def test_pending_best_scores_use_each_tracks_mean_embedding(reviewed, session):
+    from deertrack_core.reid import prototypes as protos
+    from deertrack_core.reid.calibration import pending_best_scores
+    from deertrack_core.reid.scores import labelled_matrix
+
+    arc, deer, centres, rng = reviewed
+    pair = near(rng, centres[1], 2, 0.3)
+    for v in pair:
+        arc.detection(v, track_id=900_001)
+    single = unit(rng, 1, DIM)[0]
+    arc.detection(single)
+    session.commit()
+    got = pending_best_scores(session, MODEL)
+    _, labels, matrix = labelled_matrix(session, MODEL, embed_missing=False)
+    gallery = protos.Gallery.from_exemplars(matrix, labels, "mean")
+    expected = np.nanmax(gallery.scores(np.stack([pair.mean(axis=0), single])), axis=1)
+    assert got.sizes.tolist() == [2, 1]
+    assert got.best == pytest.approx(expected, abs=1e-5)

@@ -38,3 +38,24 @@ def test_bulk_written_scores_read_back_through_the_orm(engine, session):
     assert {(g.model, g.run_id, g.threshold_used, g.calculated_at) for g in got} == {
         (model, "r1", 0.8, when)
     }
+
+
+def test_labelled_gallery_holds_identified_embedded_detections(engine, session):
+    from deertrack_core.reid.scores import load_labelled
+
+    assert load_labelled(session, "test-model").matrix.shape == (0, 0)
+    rng = np.random.default_rng(3)
+    arc = Archive(session)
+    deer = arc.deer("A")
+    vectors = unit(rng, 4, 8)
+    confirmed = arc.detection(vectors[0], deer=deer)
+    auto = arc.detection(vectors[1], deer=deer, status="auto")
+    arc.detection(vectors[2], deer=deer, status="rejected")  # left out: not a deer
+    arc.detection(vectors[3])  # left out: no deer yet
+    arc.detection(None, deer=deer)  # left out: no embedding
+    session.commit()
+    g = load_labelled(session, "test-model")
+    assert g.detection_ids.tolist() == [confirmed.id, auto.id]
+    assert g.deer_ids.tolist() == [deer.id, deer.id]
+    assert g.reviewed.tolist() == [True, False]
+    np.testing.assert_array_equal(g.matrix, vectors[:2])

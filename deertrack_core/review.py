@@ -32,6 +32,7 @@ from deertrack_core.models import (
     MatchStatus,
     SexAge,
 )
+from deertrack_core.queries import where_photos
 
 log = logging.getLogger(__name__)
 
@@ -94,13 +95,7 @@ def _filtered(stmt, flt: QueueFilter):
     stmt = stmt.where(Detection.category == "animal", Detection.match_status.in_(statuses))
     if flt.deployment_ids or flt.start or flt.end:
         stmt = stmt.join(Image, Image.id == Detection.image_id)
-        if flt.deployment_ids:
-            stmt = stmt.where(Image.deployment_id.in_(flt.deployment_ids))
-        if flt.start:
-            stmt = stmt.where(Image.captured_at >= dt.datetime.combine(flt.start, dt.time()))
-        if flt.end:
-            end = dt.datetime.combine(flt.end, dt.time()) + dt.timedelta(days=1)
-            stmt = stmt.where(Image.captured_at < end)
+        stmt = where_photos(stmt, deployment_ids=flt.deployment_ids, start=flt.start, end=flt.end)
     return stmt
 
 

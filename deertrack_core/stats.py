@@ -22,6 +22,7 @@ from deertrack_core.models import (
     MatchStatus,
     ReidSimilarityScore,
 )
+from deertrack_core.queries import where_photos
 from deertrack_core.review import REVIEWED, TO_REVIEW
 
 S = ReidSimilarityScore
@@ -134,13 +135,7 @@ def _apply(stmt, flt: ScoreFilter, *, joined_detection: bool):
         if not joined_detection:
             stmt = stmt.join(Detection, Detection.id == S.detection_id)
         stmt = stmt.join(Image, Image.id == Detection.image_id)
-        if flt.deployment_ids:
-            stmt = stmt.where(Image.deployment_id.in_(flt.deployment_ids))
-        if flt.start:
-            stmt = stmt.where(Image.captured_at >= dt.datetime.combine(flt.start, dt.time()))
-        if flt.end:
-            end = dt.datetime.combine(flt.end, dt.time()) + dt.timedelta(days=1)
-            stmt = stmt.where(Image.captured_at < end)
+        stmt = where_photos(stmt, deployment_ids=flt.deployment_ids, start=flt.start, end=flt.end)
     return stmt
 
 

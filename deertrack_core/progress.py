@@ -7,6 +7,8 @@ store, the dashboard shows a progress bar; the core does not know which.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Protocol
 
 
@@ -18,8 +20,13 @@ def noop(done: int, total: int, message: str = "") -> None:
     """The default callback: report nowhere."""
 
 
-def tqdm_progress(desc: str):
-    """A callback that draws a tqdm bar on stderr (for the CLI). Call ``.close()`` at the end."""
+@contextmanager
+def progress_bar(desc: str, enabled: bool = True) -> Iterator[ProgressCallback | None]:
+    """A callback that draws a tqdm bar on stderr while the block runs (for the CLI), or
+    ``None`` when not ``enabled``. The bar is closed however the block ends."""
+    if not enabled:
+        yield None
+        return
     from tqdm import tqdm
 
     bar = tqdm(desc=desc, unit="item", dynamic_ncols=True)
@@ -32,5 +39,7 @@ def tqdm_progress(desc: str):
             bar.set_postfix_str(message[-40:], refresh=False)
         bar.refresh()
 
-    update.close = bar.close  # type: ignore[attr-defined]
-    return update
+    try:
+        yield update
+    finally:
+        bar.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from deertrack_core.progress import tqdm_progress
+from deertrack_core.progress import progress_bar
 from deertrack_core.reid.backfill import DEFAULT_BATCH_SIZE, backfill
 from deertrack_core.reid.prototypes import PROTOTYPE_KINDS
 
@@ -34,8 +34,7 @@ def run(args: argparse.Namespace) -> int:
     if args.batch_size < 1:
         print("error: --batch-size must be at least 1")
         return 2
-    bar = tqdm_progress("backfill")
-    try:
+    with progress_bar("backfill") as bar:
         s = backfill(
             args.url,
             model=args.model,
@@ -44,8 +43,6 @@ def run(args: argparse.Namespace) -> int:
             prototype=args.prototype,
             progress=bar,
         )
-    finally:
-        bar.close()
     print(
         f"backfill {s.run_id}: {s.detections} detections x {s.deer} deer (model {s.model}); "
         f"{s.processed} scored now, {s.already_done} already done"

@@ -12,7 +12,7 @@ from deertrack_core import db, settings
 from deertrack_core.demo import load_demo
 from deertrack_core.demo.load import default_out_dir
 from deertrack_core.models import Image
-from deertrack_core.progress import tqdm_progress
+from deertrack_core.progress import progress_bar
 from deertrack_core.reid.calibration import InsufficientEvidenceError
 from deertrack_core.reid.pipeline import CalibratedPass, calibrate_and_match
 
@@ -57,15 +57,11 @@ def run(args: argparse.Namespace) -> int:
         if photos:
             print(f"demo season not loaded: the database already holds {photos} photos")
             return 0
-    bar = None if args.no_progress else tqdm_progress("demo season")
-    try:
+    with progress_bar("demo season", enabled=not args.no_progress) as bar:
         summary = load_demo(
             url, out_dir=args.out or default_out_dir(), seed=args.seed, n_deer=args.deer,
             n_cameras=args.cameras, progress=bar,
         )  # fmt: skip
-    finally:
-        if bar is not None:
-            bar.close()
     if not args.json:
         print(
             f"Loaded the SYNTHETIC demo season (seed {summary.seed}): drawn deer, not real animals.\n"
@@ -100,12 +96,9 @@ def _first_reid_pass(url: str, args: argparse.Namespace) -> CalibratedPass | Non
     """Calibrate a threshold on the reviewed subset, then match the pending boxes."""
     if not args.json:
         print("First re-identification pass: embedding crops, calibrating on the reviewed subset")
-    bar = None if args.no_progress else tqdm_progress("re-identification")
-    try:
-        return calibrate_and_match(url, user="demo", target_precision=0.95, progress=bar)
-    except InsufficientEvidenceError as exc:
-        print(f"first re-identification pass skipped: {exc.problem}")
-        return None
-    finally:
-        if bar is not None:
-            bar.close()
+    with progress_bar("re-identification", enabled=not args.no_progress) as bar:
+        try:
+            return calibrate_and_match(url, user="demo", target_precision=0.95, progress=bar)
+        except InsufficientEvidenceError as exc:
+            print(f"first re-identification pass skipped: {exc.problem}")
+            return None

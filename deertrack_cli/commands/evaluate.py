@@ -33,11 +33,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from deertrack_core.progress import tqdm_progress
+    from deertrack_core.progress import progress_bar
     from deertrack_core.reid.evaluate import evaluate_folder
 
-    bar = tqdm_progress("embedding")
-    try:
+    with progress_bar("embedding") as bar:
         report = evaluate_folder(
             args.folder,
             embedder=args.embedder,
@@ -46,8 +45,6 @@ def run(args: argparse.Namespace) -> int:
             max_identities=args.max_identities,
             progress=bar,
         )
-    finally:
-        bar.close()
     m = report.metrics
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from deertrack_core import db, settings
-from deertrack_core.progress import tqdm_progress
+from deertrack_core.progress import progress_bar
 from deertrack_core.reports.request import GROUP_BY, REPORT_TYPES, validate_export_request
 
 NAME = "export"
@@ -45,11 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
     from deertrack_core.reports.build import build_export
 
-    bar = None if args.quiet else tqdm_progress(f"export {request.report_type}")
-    try:
+    with progress_bar(f"export {request.report_type}", enabled=not args.quiet) as bar:
         path = build_export(request, args.out or settings.export_dir(), url=url, progress=bar)
-    finally:
-        if bar is not None:
-            bar.close()
     print(path)
     return 0

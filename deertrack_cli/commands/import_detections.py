@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from deertrack_core.ingest import import_detections
-from deertrack_core.progress import tqdm_progress
+from deertrack_core.progress import progress_bar
 
 NAME = "import-detections"
 HELP = (
@@ -30,12 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    bar = None if args.no_progress else tqdm_progress("import")
-    try:
+    with progress_bar("import", enabled=not args.no_progress) as bar:
         summary = import_detections(args.file, url=args.url, threshold=args.threshold, progress=bar)
-    finally:
-        if bar is not None:
-            bar.close()
     if args.json:
         print(json.dumps(summary.as_dict(), indent=2, default=str))
         return 0

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from deertrack_core.ingest import ingest_folder
 from deertrack_core.ingest.layout import LAYOUTS
-from deertrack_core.progress import tqdm_progress
+from deertrack_core.progress import progress_bar
 
 NAME = "ingest"
 HELP = (
@@ -43,8 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    bar = None if args.no_progress else tqdm_progress("ingest")
-    try:
+    with progress_bar("ingest", enabled=not args.no_progress) as bar:
         summary = ingest_folder(
             args.path,
             url=args.url,
@@ -52,9 +51,6 @@ def run(args: argparse.Namespace) -> int:
             layout=args.layout,
             progress=bar,
         )
-    finally:
-        if bar is not None:
-            bar.close()
     if args.json:
         print(json.dumps(summary.as_dict(), indent=2, default=str))
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from deertrack_core import settings
-from deertrack_core.progress import tqdm_progress
+from deertrack_core.progress import progress_bar
 from deertrack_core.reid.matching import NEW_INDIVIDUAL_MODES, match_pending
 from deertrack_core.reid.pipeline import calibrate_and_match
 from deertrack_core.reid.prototypes import PROTOTYPE_KINDS
@@ -40,15 +40,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    bar = tqdm_progress("matching")
     if args.calibrate is not None:
-        try:
+        with progress_bar("matching") as bar:
             calibrated = calibrate_and_match(
                 args.url, user=settings.current_user(), target_precision=args.calibrate,
                 progress=bar,
             )  # fmt: skip
-        finally:
-            bar.close()
         print(
             f"applied threshold {calibrated.threshold:.3f} ({calibrated.goal}; on the reviewed "
             f"evidence precision {calibrated.precision:.2f}, recall {calibrated.recall:.2f}, "
@@ -56,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         )
         _print_summary(calibrated.match)
         return 0
-    try:
+    with progress_bar("matching") as bar:
         summary = match_pending(
             args.url,
             threshold=args.threshold,
@@ -64,8 +61,6 @@ def run(args: argparse.Namespace) -> int:
             prototype=args.prototype,
             progress=bar,
         )
-    finally:
-        bar.close()
     _print_summary(summary)
     return 0
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from deertrack_core.models import Detection, Image
@@ -153,6 +153,21 @@ def assign_tracks(
         .join(Image, Image.id == Detection.image_id)
         .order_by(Image.sequence_id, Detection.image_id, Detection.id)
     )
+    if only_new:
+        # Read only the sequences (or lone images) that hold an untracked detection: matching
+        # calls this on every run, and most of a large archive is tracked already.
+        untracked_rows = select(Detection.image_id).where(Detection.track_id.is_(None))
+        untracked_seqs = (
+            select(Image.sequence_id)
+            .join(Detection, Detection.image_id == Image.id)
+            .where(Detection.track_id.is_(None), Image.sequence_id.is_not(None))
+        )
+        query = query.where(
+            or_(
+                Image.sequence_id.in_(untracked_seqs),
+                and_(Image.sequence_id.is_(None), Detection.image_id.in_(untracked_rows)),
+            )
+        )
     groups: dict[tuple[str, int], list[_Row]] = {}
     untracked: set[tuple[str, int]] = set()
     for det_id, image_id, seq, when, path, cat, x, y, w, h, track in session.execute(query):

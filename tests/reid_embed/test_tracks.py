@@ -112,3 +112,20 @@ def test_track_members_groups_detections(session, burst):
     session.commit()
     groups = track_members(session, [f1[0], f2[1], lone[0]])
     assert sorted(groups.values()) == sorted([sorted([f1[0], f2[1]]), [lone[0]]])
+
+
+def test_a_new_frame_relinks_only_its_own_sequence(session, burst):
+    f1, f2, f3, lone, free = burst
+    assign_tracks(session)
+    session.commit()
+    before = _tracks(session)
+    dep_id = session.get(Image, session.get(Detection, f1[0]).image_id).deployment_id
+    dep = session.get(Deployment, dep_id)
+    f4 = _frame(session, dep, 1, 6, [(0.19, 0.5, 0.2, 0.2)], "f")
+    session.commit()
+    summary = assign_tracks(session)
+    session.commit()
+    after = _tracks(session)
+    assert summary.sequences == 1 and summary.detections == 7
+    assert after[f4[0]] == after[f1[0]]
+    assert {k: v for k, v in after.items() if k != f4[0]} == before

@@ -12,15 +12,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from deertrack_core.audit import AuditAction
+from deertrack_core.deer import Crop, exemplar, next_deer_name, refresh_span
 from deertrack_core.errors import NotFoundError, ValidationError
 from deertrack_core.models import Deer, Deployment, Detection, Image, MatchStatus
-from deertrack_core.review import (
-    AuditAction,
-    Crop,
-    exemplar,
-    next_deer_name,
-    refresh_span,
-)
 
 _COUNTED = MatchStatus.REJECTED.value  # rejected detections are not sightings
 

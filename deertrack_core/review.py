@@ -4,34 +4,27 @@ A review item is a *track*: the boxes of one animal across the frames of a burst
 labels every detection of the track. The queue puts the most uncertain tracks first — those whose
 match score lies nearest the active threshold.
 
-Every action writes one ``corrections`` row per changed field, all sharing one ``action_id`` so
-:func:`undo_last` can revert the action as a whole. Optimistic locking: the caller passes the
-versions it showed the reviewer (:class:`TrackRef`); if anyone changed a detection since, the
-action raises :class:`ConflictError` and changes nothing.
+Every action records its changes through :class:`deertrack_core.audit.AuditAction` (one
+``corrections`` row per changed field, one ``action_id`` per action), so
+:func:`deertrack_core.audit.undo_last` reverts it as a whole. Optimistic locking: the caller
+passes the versions it showed the reviewer (:class:`TrackRef`); if anyone changed a detection
+since, the action raises :class:`ConflictError` and changes nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
+from deertrack_core.audit import AuditAction
+from deertrack_core.deer import Crop, exemplar, live_deer, next_deer_name, refresh_span
 from deertrack_core.errors import ConflictError, NotFoundError, ValidationError
-from deertrack_core.models import (
-    Correction,
-    Deer,
-    Deployment,
-    Detection,
-    Image,
-    MatchStatus,
-    SexAge,
-)
+from deertrack_core.models import Deer, Deployment, Detection, Image, MatchStatus, SexAge
 from deertrack_core.queries import where_photos
 
 log = logging.getLogger(__name__)
@@ -49,10 +42,6 @@ STATUS_FILTERS: dict[str, tuple[str, ...]] = {
     "reviewed": REVIEWED,
     "all": TO_REVIEW + REVIEWED,
 }
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -143,59 +132,6 @@ def ref_for(detections: Iterable[Detection]) -> TrackRef:
 # --- actions -----------------------------------------------------------------------------------
 
 
-class AuditAction:
-    """Collects the corrections of one user action and writes them with one action id."""
-
-    def __init__(self, session: Session, name: str, user: str) -> None:
-        self.session, self.name, self.user = session, name, user
-        self.id = uuid.uuid4().hex
-        self.at = _now()
-
-    def change(self, obj: Deer | Detection, field: str, new: object) -> None:
-        old = getattr(obj, field)
-        if old == new:
-            return
-        setattr(obj, field, new)
-        self.session.add(
-            Correction(
-                entity="deer" if isinstance(obj, Deer) else "detection",
-                entity_id=obj.id,
-                field=field,
-                old_value=None if old is None else str(old),
-                new_value=None if new is None else str(new),
-                action=self.name,
-                action_id=self.id,
-                changed_by=self.user,
-                changed_at=self.at,
-            )
-        )
-
-    def created(self, deer: Deer) -> None:
-        self.session.add(
-            Correction(
-                entity="deer",
-                entity_id=deer.id,
-                field="created",
-                old_value=None,
-                new_value=deer.name,
-                action=self.name,
-                action_id=self.id,
-                changed_by=self.user,
-                changed_at=self.at,
-            )
-        )
-
-    def flush(self) -> str:
-        try:
-            self.session.flush()
-        except StaleDataError as exc:
-            raise ConflictError(
-                "Someone else changed this detection while you were deciding.",
-                "Reload to see their change; nothing of yours was saved.",
-            ) from exc
-        return self.id
-
-
 def _locked(session: Session, ref: TrackRef) -> list[Detection]:
     """The detections of ``ref``, checked against the versions the reviewer saw."""
     if not ref.versions:
@@ -223,20 +159,6 @@ def _review(act: AuditAction, det: Detection, status: str) -> None:
     det.reviewed_at = act.at
 
 
-def refresh_span(session: Session, deer_ids: Iterable[int | None]) -> None:
-    """Recompute first/last seen of the given deer from their detections."""
-    for deer_id in {d for d in deer_ids if d is not None}:
-        deer = session.get(Deer, deer_id)
-        if deer is None:
-            continue
-        first, last = session.execute(
-            select(func.min(Image.captured_at), func.max(Image.captured_at))
-            .join(Detection, Detection.image_id == Image.id)
-            .where(Detection.deer_id == deer_id)
-        ).one()
-        deer.first_seen, deer.last_seen = first, last
-
-
 def confirm(session: Session, ref: TrackRef, *, user: str) -> str:
     """The machine's deer is right. Returns the action id."""
     dets = _locked(session, ref)
@@ -252,11 +174,9 @@ def confirm(session: Session, ref: TrackRef, *, user: str) -> str:
 
 def choose(session: Session, ref: TrackRef, deer_id: int, *, user: str) -> str:
     """Assign the track to ``deer_id`` (another candidate, or any known deer)."""
-    deer = session.get(Deer, deer_id)
+    deer = live_deer(session, deer_id)  # a merged deer lives on in the one it joined
     if deer is None:
         raise NotFoundError(f"Deer {deer_id} does not exist.", "Pick a deer from the list.")
-    while deer.merged_into is not None:  # a merged deer lives on in the one it joined
-        deer = session.get(Deer, deer.merged_into)
     dets = _locked(session, ref)
     act = AuditAction(session, "choose", user)
     old = [d.deer_id for d in dets]
@@ -267,11 +187,6 @@ def choose(session: Session, ref: TrackRef, deer_id: int, *, user: str) -> str:
     act.flush()
     refresh_span(session, [*old, deer.id])
     return act.id
-
-
-def next_deer_name(session: Session) -> str:
-    n = (session.scalar(select(func.max(Deer.id))) or 0) + 1
-    return f"Deer {n:03d}"
 
 
 def new_individual(session: Session, ref: TrackRef, *, user: str, name: str | None = None) -> int:
@@ -320,96 +235,7 @@ def set_sex_age(session: Session, ref: TrackRef, value: str, *, user: str) -> st
     return act.flush()
 
 
-# --- undo --------------------------------------------------------------------------------------
-
-_INT_FIELDS = {"deer_id", "merged_into", "exemplar_detection_id"}
-
-
-def _parse(field: str, value: str | None) -> object:
-    if value is None:
-        return None
-    return int(value) if field in _INT_FIELDS else value
-
-
-@dataclass(frozen=True)
-class UndoResult:
-    action: str
-    action_id: str
-    rows: int
-
-
-def last_action(session: Session, *, user: str) -> Correction | None:
-    """The user's latest action that can still be undone (one of its rows)."""
-    return session.scalars(
-        select(Correction)
-        .where(
-            Correction.changed_by == user,
-            Correction.undone.is_(False),
-            Correction.action != "undo",
-        )
-        .order_by(Correction.changed_at.desc(), Correction.id.desc())
-        .limit(1)
-    ).first()
-
-
-def undo_last(session: Session, *, user: str) -> UndoResult:
-    """Revert the user's latest action as a whole (all rows of its action id)."""
-    latest = last_action(session, user=user)
-    if latest is None:
-        raise NotFoundError("You have no action left to undo.", "")
-    rows = list(
-        session.scalars(
-            select(Correction)
-            .where(Correction.action_id == latest.action_id)
-            .order_by(Correction.id.desc())
-        )
-    )
-    act = AuditAction(session, "undo", user)
-    created: list[int] = []
-    touched: list[int | None] = []
-    for row in rows:
-        row.undone = True
-        if row.field == "created":
-            created.append(row.entity_id)
-            continue
-        model = Deer if row.entity == "deer" else Detection
-        obj = session.get(model, row.entity_id)
-        if obj is None:
-            continue
-        current = getattr(obj, row.field)
-        if (None if current is None else str(current)) != row.new_value:
-            raise ConflictError(
-                f"{row.entity.capitalize()} {row.entity_id} was changed again after that action.",
-                "Fix it by hand; undo only reverts an action nobody has built on.",
-            )
-        if row.field == "deer_id":
-            touched += [current, _parse("deer_id", row.old_value)]
-        act.change(obj, row.field, _parse(row.field, row.old_value))
-        if row.field == "match_status" and row.old_value not in REVIEWED:
-            obj.reviewed_by = obj.reviewed_at = None
-    act.flush()
-    for deer_id in created:
-        still_used = session.scalar(
-            select(func.count(Detection.id)).where(Detection.deer_id == deer_id)
-        )
-        deer = session.get(Deer, deer_id)
-        if deer is not None and not still_used:
-            session.delete(deer)
-    session.flush()
-    refresh_span(session, [t for t in touched if t not in created])
-    return UndoResult(latest.action, latest.action_id, len(rows))
-
-
 # --- what the screen shows ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Crop:
-    """A box on a photo: what the UI needs to draw a thumbnail."""
-
-    detection_id: int
-    path: str
-    box: tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -436,27 +262,6 @@ class ReviewItem:
     candidates: tuple[Candidate, ...]
 
 
-def exemplar(session: Session, deer_id: int) -> Crop | None:
-    """The deer's exemplar crop: its chosen detection, else its best-scoring one."""
-    deer = session.get(Deer, deer_id)
-    if deer is None:
-        return None
-    stmt = (
-        select(Detection.id, Image.path, Detection.x, Detection.y, Detection.w, Detection.h)
-        .join(Image, Image.id == Detection.image_id)
-        .where(Detection.deer_id == deer_id, Detection.match_status != "rejected")
-    )
-    row = None
-    if deer.exemplar_detection_id is not None:
-        row = session.execute(stmt.where(Detection.id == deer.exemplar_detection_id)).first()
-    if row is None:
-        order = (Detection.match_status.in_(REVIEWED)).desc(), Detection.match_score.desc()
-        row = session.execute(stmt.order_by(*order, Detection.id).limit(1)).first()
-    if row is None:
-        return None
-    return Crop(row[0], row[1], (row[2], row[3], row[4], row[5]))
-
-
 def load_item(session: Session, track_key: int, *, top: int = 5) -> ReviewItem:
     """Everything the review screen shows for one track."""
     dets = track_detections(session, track_key)
@@ -472,9 +277,7 @@ def load_item(session: Session, track_key: int, *, top: int = 5) -> ReviewItem:
     cands: list[Candidate] = []
     seen: set[int] = set()
     for c in sorted(lead.candidates or [], key=lambda c: -float(c.get("score", 0.0))):
-        deer = session.get(Deer, int(c["deer_id"]))
-        while deer is not None and deer.merged_into is not None:
-            deer = session.get(Deer, deer.merged_into)
+        deer = live_deer(session, int(c["deer_id"]))
         if deer is None or deer.id in seen:
             continue
         seen.add(deer.id)
@@ -500,11 +303,3 @@ def load_item(session: Session, track_key: int, *, top: int = 5) -> ReviewItem:
         sex_age=lead.sex_age,
         candidates=tuple(cands),
     )
-
-
-def known_deer(session: Session, search: str = "", *, limit: int = 200) -> list[tuple[int, str]]:
-    """(id, name) of deer not merged away, for a picker."""
-    stmt = select(Deer.id, Deer.name).where(Deer.merged_into.is_(None))
-    if search:
-        stmt = stmt.where(or_(Deer.name.ilike(f"%{search}%")))
-    return [(int(i), n) for i, n in session.execute(stmt.order_by(Deer.name).limit(limit))]

@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from deertrack_core import individuals, review
+from deertrack_core import individuals
+from deertrack_core.deer import known_deer
 from ui import deer_view, errors, resources
 from ui import state as K
 
@@ -44,7 +45,7 @@ with resources.session() as s:
     deer = individuals.get_deer(s, selected)
     rows = individuals.sightings(s, selected)
     table = individuals.stations(s, selected)
-    others = {i: n for i, n in review.known_deer(s) if i != selected}
+    others = {i: n for i, n in known_deer(s) if i != selected}
 
 if st.button("Back to the gallery", key="deer_back", icon=":material/arrow_back:"):
     st.session_state.pop(K.DEER_SELECTED, None)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from deertrack_core import review, stats
+from deertrack_core import audit, deer, review, stats
 from ui import errors, resources, review_view
 from ui import state as K
 
@@ -50,11 +50,11 @@ with resources.session() as s:
         if e.track_key not in skipped
     ]
     item = review.load_item(s, entries[0].track_key) if entries else None
-    deer_names = dict(review.known_deer(s))
+    deer_names = dict(deer.known_deer(s))
 
 undo_col = st.columns([6, 1])[1]
 if undo_col.button("Undo last", key="review_undo", icon=":material/undo:", shortcut="u"):
-    act(review.undo_last, message="Undone.")
+    act(audit.undo_last, message="Undone.")
 
 if item is None:
     st.success("Nothing left to review with these filters. Well done!", icon=":material/done_all:")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from deertrack_core import individuals, review, stats
+from deertrack_core import audit, individuals, stats
 from deertrack_core.errors import ValidationError
 from deertrack_core.models import Correction, Deer, Detection
 
@@ -30,7 +30,7 @@ def test_merge_is_audited_and_undoable(session, archive):
     keep, drop = archive.deer[0], archive.deer[1]
     individuals.merge(session, keep, drop, user=USER)
     session.commit()
-    review.undo_last(session, user=USER)
+    audit.undo_last(session, user=USER)
     session.commit()
     assert session.get(Deer, drop).merged_into is None
     assert session.scalars(select(Correction.undone)).all()[0] is True

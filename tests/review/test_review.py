@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from deertrack_core import db, review
+from deertrack_core import audit, db, review
 from deertrack_core.errors import ConflictError, NotFoundError, ValidationError
 from deertrack_core.models import Correction, Deer, Detection
 from tests.review import factory
@@ -109,7 +109,7 @@ def test_undo_reverts_the_whole_action(session, archive):
     item = _item(session, archive.pending_tracks[1])
     review.choose(session, item.ref, item.candidates[0].deer_id, user=USER)
     session.commit()
-    review.undo_last(session, user=USER)
+    audit.undo_last(session, user=USER)
     session.commit()
     dets = review.track_detections(session, archive.pending_tracks[1])
     assert {(d.deer_id, d.match_status) for d in dets} == {(None, "proposed")}
@@ -120,14 +120,14 @@ def test_undo_of_new_individual_removes_the_deer(session, archive):
     item = _item(session, archive.pending_tracks[2])
     review.new_individual(session, item.ref, user=USER)
     session.commit()
-    review.undo_last(session, user=USER)
+    audit.undo_last(session, user=USER)
     session.commit()
     assert session.scalar(select(func.count(Deer.id))) == before
 
 
 def test_undo_with_nothing_to_undo_says_so(session, archive):
     with pytest.raises(NotFoundError, match="no action left"):
-        review.undo_last(session, user="nobody")
+        audit.undo_last(session, user="nobody")
 
 
 def test_second_reviewer_gets_a_conflict_and_nothing_is_lost(session, archive, engine):

@@ -274,6 +274,8 @@ class Job(Base):
     finished_at: Mapped[dt.datetime | None]
     heartbeat_at: Mapped[dt.datetime | None]
     expires_at: Mapped[dt.datetime | None]
+    # What the job failed of, kept apart from ``message`` (which a late progress write may change).
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class BackfillProgress(Base):

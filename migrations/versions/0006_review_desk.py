@@ -10,8 +10,8 @@ whose issue adds no schema stays empty.
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision: str = "0006"
 down_revision: str | None = "0005"
@@ -20,8 +20,11 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    # issue 12, house: a job's error apart from its message (the Redis store already kept it).
+    with op.batch_alter_table("jobs") as batch:
+        batch.add_column(sa.Column("error", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("jobs") as batch:
+        batch.drop_column("error")

@@ -40,24 +40,26 @@ def store(request, tmp_path) -> Iterator:
     """A job-status store on SQLite, PostgreSQL (empty jobs table) or Redis (own prefix)."""
     from sqlalchemy import delete
 
-    from deertrack_core import db, jobstatus
+    from deertrack_core import db
+    from deertrack_core.jobstatus.redis import RedisJobStatusStore
+    from deertrack_core.jobstatus.sql import SqlJobStatusStore
     from deertrack_core.models import Base, Job
 
     kind = request.param
     if kind == "redis":
         prefix = request.getfixturevalue("redis_prefix")
-        yield jobstatus.RedisJobStatusStore(REDIS_TEST_URL, prefix=prefix)
+        yield RedisJobStatusStore(REDIS_TEST_URL, prefix=prefix)
         return
     if kind == "sqlite":
         url = f"sqlite:///{tmp_path / 'jobs.db'}"
         Base.metadata.create_all(db.get_engine(url))
-        yield jobstatus.SqlJobStatusStore(url)
+        yield SqlJobStatusStore(url)
         db.dispose(url)
         return
     url = request.getfixturevalue("pg_jobs_url")
     with db.session_scope(url) as session:
         session.execute(delete(Job))
-    yield jobstatus.SqlJobStatusStore(url)
+    yield SqlJobStatusStore(url)
 
 
 def _point_at_redis(monkeypatch: pytest.MonkeyPatch, name: str, exports: Path) -> None:

@@ -7,12 +7,8 @@ import time
 
 import pytest
 
-from deertrack_core.jobstatus import (
-    FINISHED_TTL_S,
-    JobState,
-    RedisJobStatusStore,
-    apply_staleness,
-)
+from deertrack_core.jobstatus import FINISHED_TTL_S, JobState, apply_staleness
+from deertrack_core.jobstatus.redis import RedisJobStatusStore
 
 
 def test_created_job_is_queued(store):
@@ -77,6 +73,29 @@ def test_fail_records_readable_error(store):
     state = store.get(job_id)
     assert state.status == "failed"
     assert state.error == state.message == "No photos in the date range. Widen the dates."
+
+
+def test_error_stays_what_the_job_failed_of(store):
+    # A late progress write (a task thread still reporting) changes the message, not the error;
+    # the SQL store once derived the error from the message and disagreed with Redis here.
+    job_id = store.create("export").id
+    store.start(job_id)
+    store.fail(job_id, "OSError: disk full")
+    store.progress(job_id, 90.0, "writing page 9")
+    state = store.get(job_id)
+    assert (state.status, state.message) == ("failed", "writing page 9")
+    assert state.error == "OSError: disk full"
+
+
+def test_error_is_none_until_the_job_fails(store):
+    job_id = store.create("export").id
+    store.start(job_id)
+    store.fail(job_id, "boom")
+    store.retry(job_id, 2, 3, "boom")
+    assert store.get(job_id).error is None
+    store.start(job_id, attempt=2)
+    store.complete(job_id)
+    assert store.get(job_id).error is None
 
 
 def test_retry_is_visible_as_such(store):
@@ -201,8 +220,22 @@ def test_redis_expired_job_leaves_the_index(redis_prefix):
 
 def test_sql_store_on_unmigrated_database_says_to_migrate(tmp_path):
     from deertrack_core.errors import DatabaseNotReadyError
-    from deertrack_core.jobstatus import SqlJobStatusStore
+    from deertrack_core.jobstatus.sql import SqlJobStatusStore
 
     store = SqlJobStatusStore(f"sqlite:///{tmp_path / 'empty.db'}")
     with pytest.raises(DatabaseNotReadyError, match="deertrack migrate"):
         store.list_recent()
+
+
+def test_sql_failed_row_without_error_reads_its_message(tmp_path):
+    """Rows written before ``jobs.error`` existed held the error in the message only."""
+    from deertrack_core import db
+    from deertrack_core.jobstatus.sql import SqlJobStatusStore
+    from deertrack_core.models import Base, Job
+
+    url = f"sqlite:///{tmp_path / 'jobs.db'}"
+    Base.metadata.create_all(db.get_engine(url))
+    with db.session_scope(url) as s:
+        s.add(Job(id="old", kind="export", status="failed", message="No photos.", error=None))
+    assert SqlJobStatusStore(url).get("old").error == "No photos."
+    db.dispose(url)

@@ -116,13 +116,8 @@ SELFTEST_RETRIES = 2
 
 def _export_body(params: dict[str, Any], job_id: str) -> Callable[[ProgressWriter], Outcome]:
     def body(progress: ProgressWriter) -> Outcome:
-        try:
-            from deertrack_core.reports.build import build_export
-        except ImportError as exc:
-            raise JobError(
-                f"Report building is not available in this installation ({exc}).",
-                "Update DeerTrack; exports need deertrack_core.reports.build.",
-            ) from exc
+        from deertrack_core.reports.build import build_export
+
         request = validate_export_request(params)
         out_dir = settings.export_dir() / job_id
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -7,20 +7,13 @@ import streamlit as st
 
 from deertrack_core import stats
 from deertrack_core.errors import DeertrackError, ValidationError
+from deertrack_core.reports.request import GROUP_BY, REPORT_TYPES
 from ui import errors, jobs, resources
 from ui import state as K
 
 url = resources.start_page(
     "Exports", "Reports as PDF, CSV or a Camtrap DP package, built in the background."
 )
-try:
-    from deertrack_core.reports.request import GROUP_BY, REPORT_TYPES
-except ImportError:
-    errors.missing("Report requests")
-    st.stop()
-if jobs.tasks() is None:
-    errors.missing("The job queue", "Exports run as background jobs (`deertrack worker`).")
-    st.stop()
 
 LABELS = {
     "seasonal_activity": "Seasonal activity (PDF)",

@@ -14,9 +14,6 @@ url = resources.start_page(
     "Photos are read (time, camera, burst), stored once (re-importing is harmless), and the "
     "MegaDetector boxes attached. Runs in the background.",
 )
-if jobs.tasks() is None:
-    errors.missing("The job queue", "Imports run as background jobs (`deertrack worker`).")
-    st.stop()
 
 source = st.radio(
     "Photos from",

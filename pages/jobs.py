@@ -11,9 +11,6 @@ url = resources.start_page(
     "Background jobs",
     "Imports, matching, backfills and exports run in a worker (`deertrack worker`).",
 )
-if jobs.store() is None or jobs.tasks() is None:
-    errors.missing("The job system", "It arrives with the jobs module (`deertrack worker`).")
-    st.stop()
 
 if notice := st.session_state.pop(K.JOBS_NOTICE, None):
     st.success(notice, icon=":material/check_circle:")

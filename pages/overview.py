@@ -79,9 +79,7 @@ with right:
 
     st.subheader("Latest jobs")
     latest = jobs.recent(5)
-    if jobs.store() is None:
-        st.caption("The job system is not installed yet.")
-    elif latest:
+    if latest:
         st.dataframe(
             pd.DataFrame(jobs.table(latest))[["kind", "status", "progress", "finished"]],
             hide_index=True,

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from deertrack_core import audit, deer, review, stats
+from deertrack_core.reid.matching import active_threshold
 from ui import errors, resources, review_view
 from ui import state as K
 
@@ -10,12 +11,7 @@ url = resources.start_page("Review detections")
 user = resources.user()
 
 with resources.session() as s:
-    try:
-        from deertrack_core.reid.matching import active_threshold
-
-        model, threshold = active_threshold(s)
-    except ImportError:
-        model, threshold = "", 0.85
+    model, threshold = active_threshold(s)
     cameras = dict(stats.deployments(s))
 
 with st.sidebar:

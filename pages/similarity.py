@@ -3,6 +3,7 @@
 import streamlit as st
 
 from deertrack_core import stats
+from deertrack_core.reid.matching import active_threshold
 from ui import charts, resources
 from ui import state as K
 
@@ -44,12 +45,7 @@ start, end = (tuple(dates) + (None, None))[:2] if isinstance(dates, tuple) else 
 flt = stats.ScoreFilter(model, start, end or start, tuple(picked))
 
 with resources.session() as s:
-    try:
-        from deertrack_core.reid.matching import active_threshold
-
-        threshold = active_threshold(s)[1]
-    except ImportError:
-        threshold = None
+    threshold = active_threshold(s)[1]
 matched, truth = histograms(url, flt, bins)
 
 if not matched:

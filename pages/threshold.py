@@ -4,6 +4,8 @@ import numpy as np
 import streamlit as st
 
 from deertrack_core.errors import DeertrackError
+from deertrack_core.reid import calibration
+from deertrack_core.reid.matching import active_threshold
 from ui import errors, jobs, resources, threshold_view
 from ui import state as K
 
@@ -12,14 +14,6 @@ url = resources.start_page(
     "A score at or above the threshold matches a known deer automatically. A false merge "
     "corrupts every count downstream, so the default goal is a target precision.",
 )
-try:
-    from deertrack_core.reid import calibration
-    from deertrack_core.reid.matching import active_threshold
-except ImportError:
-    errors.missing(
-        "Threshold calibration", "It arrives with the re-identification matching module."
-    )
-    st.stop()
 
 with resources.session() as s:
     model, active = active_threshold(s)
@@ -100,7 +94,7 @@ if st.button(f"Apply threshold {thr:.3f}", key="thr_apply", type="primary"):
                 user=resources.user(),
             )
         note = f"Threshold {thr:.3f} recorded."
-        if rematch and jobs.tasks() is not None:
+        if rematch:
             note += f" Re-matching job {jobs.tasks().enqueue_rematch()[:8]} queued."
         resources.clear_caches()
         st.session_state[K.THR_NOTICE] = note

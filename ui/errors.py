@@ -27,13 +27,3 @@ def shown(where=st) -> Iterator[None]:
         yield
     except DeertrackError as exc:
         show(exc, where)
-
-
-def missing(piece: str, detail: str = "") -> None:
-    """A part of DeerTrack this screen needs is not installed yet."""
-    st.info(
-        f"**{piece} is not available in this installation yet.**"
-        + (f"\n\n{detail}" if detail else "")
-        + "\n\nThe rest of this screen works without it.",
-        icon=":material/construction:",
-    )

@@ -1,47 +1,38 @@
-"""Background jobs from the dashboard: the status store, enqueueing, a polling progress bar.
-
-The job queue is optional at import time: while it is missing, screens say so instead of failing.
-"""
+"""Background jobs from the dashboard: the status store, enqueueing, a polling progress bar."""
 
 from __future__ import annotations
 
 import datetime as dt
+from types import ModuleType
 from typing import Any
 
 import streamlit as st
 
+from deertrack_core.jobstatus import JobState, JobStatusStore, get_store
+
 FINAL = ("completed", "failed")
 
 
-def store() -> Any | None:
-    try:
-        from deertrack_core.jobstatus import get_store
-    except ImportError:
-        return None
+def store() -> JobStatusStore:
     return get_store()
 
 
-def tasks() -> Any | None:
-    try:
-        from jobs import tasks as job_tasks
-    except ImportError:
-        return None
+def tasks() -> ModuleType:
+    """The enqueue functions (``jobs.tasks``), imported when a screen first enqueues."""
+    from jobs import tasks as job_tasks
+
     return job_tasks
 
 
-def recent(limit: int = 20, kind: str | None = None) -> list[Any]:
-    s = store()
-    if s is None:
-        return []
-    jobs = list(s.list_recent(limit=limit * (3 if kind else 1)))
+def recent(limit: int = 20, kind: str | None = None) -> list[JobState]:
+    jobs = list(store().list_recent(limit=limit * (3 if kind else 1)))
     if kind:
         jobs = [j for j in jobs if j.kind == kind]
     return jobs[:limit]
 
 
-def get(job_id: str) -> Any | None:
-    s = store()
-    return None if s is None else s.get(job_id)
+def get(job_id: str) -> JobState | None:
+    return store().get(job_id)
 
 
 def fraction(state: Any) -> float:

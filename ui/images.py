@@ -1,19 +1,22 @@
-"""Crop thumbnails and whole photos with the detection box drawn, cached as JPEG bytes."""
+"""Crop thumbnails and whole photos with the detection box drawn, cached as JPEG bytes.
+
+The cropping itself is :mod:`deertrack_core.reid.crops` (upright, JPEG draft decoding); this
+module only scales, outlines and encodes for the screen.
+"""
 
 from __future__ import annotations
 
 import io
 import logging
-from pathlib import Path
 
 import streamlit as st
-from PIL import Image, ImageDraw, ImageOps
+from PIL import Image, ImageDraw
 
 from deertrack_core import paths
+from deertrack_core.reid.crops import Box, box_in_crop, crop_box, full_frame
 
 log = logging.getLogger(__name__)
 
-Box = tuple[float, float, float, float]
 BOX_COLOUR = (255, 196, 0)  # amber: visible on green, brown and night-grey frames
 MARGIN = 0.25
 
@@ -30,47 +33,21 @@ def _jpeg(img: Image.Image) -> bytes:
     return buf.getvalue()
 
 
-def _expand(box: Box, margin: float) -> tuple[float, float, float, float]:
-    x, y, w, h = box
-    return (
-        max(0.0, x - margin * w),
-        max(0.0, y - margin * h),
-        min(1.0, x + w + margin * w),
-        min(1.0, y + h + margin * h),
-    )
-
-
-def _crop_with_core(path: Path, box: Box, size: int) -> Image.Image:
-    try:
-        from deertrack_core.reid.crops import crop_box
-    except ImportError:  # the crops module is not installed yet: crop here
-        with Image.open(path) as img:
-            img.draft("RGB", (size * 4, size * 4))
-            up = ImageOps.exif_transpose(img).convert("RGB")
-        left, top, right, bottom = _expand(box, MARGIN)
-        w, h = up.size
-        return up.crop((int(left * w), int(top * h), int(right * w), int(bottom * h)))
-    return crop_box(path, box, margin=MARGIN, min_side=size)
-
-
 @st.cache_data(show_spinner=False, max_entries=2000)
 def crop_jpeg(stored_path: str, box: Box, size: int = 256) -> bytes:
     """The box plus a margin, scaled to ``size`` on its longer side, the box outlined."""
     path = paths.resolve(stored_path)
     try:
-        crop = _crop_with_core(path, box, size)
+        crop = crop_box(path, box, margin=MARGIN, min_side=size)
+        left, top, right, bottom = box_in_crop(box, MARGIN)
     except Exception as exc:  # noqa: BLE001 - a missing or broken photo shows a placeholder
         log.warning("cannot crop %s: %s", path, exc)
         return _placeholder(size, "photo not found")
-    left, top, right, bottom = _expand(box, MARGIN)
-    cw, ch = crop.size
-    x, y, w, h = box
-    sx, sy = cw / max(right - left, 1e-6), ch / max(bottom - top, 1e-6)
-    rect = ((x - left) * sx, (y - top) * sy, (x + w - left) * sx, (y + h - top) * sy)
     crop.thumbnail((size, size))
-    k = crop.size[0] / cw
+    w, h = crop.size
     draw = ImageDraw.Draw(crop)
-    draw.rectangle([v * k for v in rect], outline=BOX_COLOUR, width=max(2, size // 100))
+    rect = (left * w, top * h, right * w, bottom * h)
+    draw.rectangle(rect, outline=BOX_COLOUR, width=max(2, size // 100))
     return _jpeg(crop)
 
 
@@ -79,9 +56,7 @@ def photo_jpeg(stored_path: str, boxes: tuple[Box, ...], max_side: int = 1400) -
     """The whole photo, upright, with every given box outlined."""
     path = paths.resolve(stored_path)
     try:
-        with Image.open(path) as img:
-            img.draft("RGB", (max_side, max_side))
-            photo = ImageOps.exif_transpose(img).convert("RGB")
+        photo = full_frame(path, min_side=max_side)
     except Exception as exc:  # noqa: BLE001
         log.warning("cannot open %s: %s", path, exc)
         return _placeholder(480, "photo not found")

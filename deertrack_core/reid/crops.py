@@ -80,6 +80,16 @@ def expand_box(box: Box, margin: float) -> tuple[float, float, float, float]:
     return left, top, right, bottom
 
 
+def box_in_crop(box: Box, margin: float) -> tuple[float, float, float, float]:
+    """Where ``box`` lies in the crop of ``box`` + ``margin`` (what :func:`crop_box` returns):
+    ``(left, top, right, bottom)`` as fractions of the crop's width and height, for drawing the
+    box on a thumbnail of the crop."""
+    left, top, right, bottom = expand_box(box, margin)
+    x, y, w, h = (float(v) for v in box)
+    cw, ch = right - left, bottom - top
+    return (x - left) / cw, (y - top) / ch, (x + w - left) / cw, (y + h - top) / ch
+
+
 def draft_scale(crop_w: float, crop_h: float, min_side: int) -> int:
     """The largest JPEG reduction (1, 2, 4 or 8) that keeps the crop's shorter side ≥ min_side."""
     short = min(crop_w, crop_h)

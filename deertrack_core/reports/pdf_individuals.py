@@ -14,6 +14,7 @@ from deertrack_core import paths
 from deertrack_core.analysis import histories
 from deertrack_core.models import MatchStatus
 from deertrack_core.progress import ProgressCallback
+from deertrack_core.reid.crops import crop_box
 from deertrack_core.reports import charts
 from deertrack_core.reports import pdf as P
 from deertrack_core.reports.inputs import ReportInputs
@@ -41,12 +42,8 @@ def exemplar_row(rows: pd.DataFrame, exemplar_id) -> pd.Series:
 def crop_png(row: pd.Series) -> bytes | None:
     """The detection's crop as PNG bytes, or None when the photo cannot be read."""
     try:
-        from deertrack_core.reid.crops import crop_box
-
         img = crop_box(paths.resolve(row["path"]), (row["x"], row["y"], row["w"], row["h"]),
                        margin=0.15, min_side=160)  # fmt: skip
-    except ImportError:  # pragma: no cover - crops ship with the re-identification package
-        img = _crop_with_pil(row)
     except Exception as exc:  # noqa: BLE001 - a missing photo must not stop the report
         log.info("no exemplar crop for detection %s: %s", row["detection_id"], exc)
         return None
@@ -54,15 +51,6 @@ def crop_png(row: pd.Series) -> bytes | None:
     buf = io.BytesIO()
     img.convert("RGB").save(buf, format="PNG")
     return buf.getvalue()
-
-
-def _crop_with_pil(row: pd.Series):
-    from PIL import Image
-
-    img = Image.open(paths.resolve(row["path"]))
-    w, h = img.size
-    box = (row["x"] * w, row["y"] * h, (row["x"] + row["w"]) * w, (row["y"] + row["h"]) * h)
-    return img.crop(tuple(int(v) for v in box))
 
 
 def _photo_cell(data: bytes | None):

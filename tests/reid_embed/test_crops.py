@@ -5,7 +5,14 @@ import pytest
 from PIL import Image, ImageOps
 
 from deertrack_core.errors import IngestError, NotFoundError
-from deertrack_core.reid.crops import crop_box, draft_scale, expand_box, full_frame, prefetch
+from deertrack_core.reid.crops import (
+    box_in_crop,
+    crop_box,
+    draft_scale,
+    expand_box,
+    full_frame,
+    prefetch,
+)
 
 from .conftest import write_jpeg
 
@@ -50,6 +57,24 @@ def test_reduced_scale_crop_follows_exif_orientation(tmp_path, orientation):
 def test_margin_grows_the_box_and_clips_at_the_edges():
     assert expand_box((0.4, 0.4, 0.2, 0.2), 0.1) == pytest.approx((0.38, 0.38, 0.62, 0.62))
     assert expand_box((0.0, 0.9, 0.5, 0.1), 0.5) == pytest.approx((0.0, 0.85, 0.75, 1.0))
+
+
+def test_box_in_crop_is_where_the_box_lies_in_its_margin_crop():
+    # margin 0.5 on a 0.2 box: 0.1 on each side, so the box is the middle half of the crop
+    assert box_in_crop((0.4, 0.4, 0.2, 0.2), 0.5) == pytest.approx((0.25, 0.25, 0.75, 0.75))
+    # clipped at the left edge: no margin there, the box starts at the crop's left
+    assert box_in_crop((0.0, 0.4, 0.2, 0.2), 0.5) == pytest.approx((0.0, 0.25, 2 / 3, 0.75))
+
+
+def test_box_in_crop_matches_the_pixels_of_crop_box(tmp_path):
+    path = _marked_jpeg(tmp_path / "o.jpg", 1)  # red square at x 20-100, y 20-80 of 400x300
+    box = (20 / 400, 20 / 300, 80 / 400, 60 / 300)
+    crop = np.asarray(crop_box(path, box, margin=0.25, min_side=10)).astype(int)
+    left, top, right, bottom = box_in_crop(box, 0.25)
+    h, w = crop.shape[:2]
+    inside = crop[int(top * h) + 2 : int(bottom * h) - 2, int(left * w) + 2 : int(right * w) - 2]
+    assert inside[..., 0].mean() > 200 and inside[..., 1].mean() < 60
+    assert crop[: int(top * h) - 2, :, 0].mean() < 80  # above the box: the green background
 
 
 def test_box_without_area_is_refused():

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from deertrack_core import audit, deer, review, stats
-from deertrack_core.reid.matching import active_threshold
+from deertrack_core.reid.active import active_threshold
 from ui import errors, resources, review_view
 from ui import state as K
 

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from deertrack_core import stats
-from deertrack_core.reid.matching import active_threshold
+from deertrack_core.reid.active import active_threshold
 from ui import charts, resources
 from ui import state as K
 

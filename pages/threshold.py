@@ -4,8 +4,8 @@ import numpy as np
 import streamlit as st
 
 from deertrack_core.errors import DeertrackError
-from deertrack_core.reid import calibration
-from deertrack_core.reid.matching import active_threshold
+from deertrack_core.reid.active import active_threshold
+from deertrack_core.reid.active import record as record_threshold
 from ui import errors, jobs, resources, threshold_view
 from ui import state as K
 
@@ -85,7 +85,7 @@ if st.button(f"Apply threshold {thr:.3f}", key="thr_apply", type="primary"):
     with errors.shown():
         goal_text = f"precision>={target:.2f}" if goal == "precision" else goal
         with resources.session() as s:
-            calibration.apply_threshold(
+            record_threshold(
                 s,
                 thr,
                 model=model,

@@ -25,12 +25,12 @@ from typing import Any
 import numpy as np
 from sqlalchemy import insert, select
 
-from deertrack_core import db, settings
+from deertrack_core import db
 from deertrack_core.errors import DeertrackError
 from deertrack_core.models import BackfillProgress
 from deertrack_core.progress import ProgressCallback
+from deertrack_core.reid import active
 from deertrack_core.reid import prototypes as protos
-from deertrack_core.reid.matching import resolve_model_threshold
 from deertrack_core.reid.scores import (
     ScoreRows,
     cached_vectors,
@@ -132,10 +132,9 @@ def backfill(
         raise ValueError("batch_size must be at least 1")
     started = time.perf_counter()
     with db.session_scope(url) as session:
-        active_model, threshold = resolve_model_threshold(session, embedder)
-        if model and model != active_model:
-            threshold = settings.match_threshold()  # a recorded threshold is for another model
-        model = model or active_model
+        model, threshold = active.for_run(
+            session, model=model or (embedder.name if embedder is not None else None)
+        )
         members = gallery_members(session)
         vectors = _gallery_vectors(session, model, [d for d, _ in members], embedder)
     kept = [(d, k) for d, k in members if d in vectors]

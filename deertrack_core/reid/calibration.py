@@ -11,7 +11,7 @@ the metrics at any threshold and recommends one for a goal:
 * ``youden``: the threshold of best ``tpr - fpr`` (Youden's J).
 
 :func:`archive_outlook` says what a threshold would do to the detections still pending, and
-:func:`apply_threshold` records the chosen one (the latest ``reid_settings`` row is active).
+:func:`deertrack_core.reid.active.record` records the chosen one.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
-from deertrack_core.errors import DeertrackError, ValidationError
-from deertrack_core.models import ReidSetting
+from deertrack_core.errors import DeertrackError
+from deertrack_core.reid import active
 from deertrack_core.reid import prototypes as protos
-from deertrack_core.reid.matching import active_threshold, group_tracks, pending_detections
+from deertrack_core.reid.matching import group_tracks, pending_detections
 from deertrack_core.reid.scores import LabelledGallery, cached_vectors, load_labelled, stack
 
 GOALS = ("precision", "f1", "youden")
@@ -95,7 +95,7 @@ def evidence_pairs(
     :func:`load_labelled` for ``model``). Raises :class:`InsufficientEvidenceError` with fewer
     than two reviewed deer or no deer with two reviewed sightings.
     """
-    model = model or active_threshold(session)[0]
+    model = model or active.current(session).model
     gallery = gallery if gallery is not None else load_labelled(session, model)
     labels, matrix = gallery.deer_ids[gallery.reviewed], gallery.matrix[gallery.reviewed]
     n_deer = len(np.unique(labels))
@@ -259,7 +259,7 @@ def pending_best_scores(
 ) -> PendingScores:
     """Best gallery score of every pending track, from cached embeddings (no model needed);
     ``gallery``, when given, is the one :func:`load_labelled` read for ``model``."""
-    model = model or active_threshold(session)[0]
+    model = model or active.current(session).model
     pending = pending_detections(session)
     vectors = cached_vectors(session, model, [p.detection_id for p in pending])
     tracks = group_tracks([p for p in pending if p.detection_id in vectors])
@@ -305,26 +305,3 @@ def archive_outlook(
     """What matching the pending detections at ``threshold`` would give (before running it)."""
     precision = None if calibrator is None else calibrator.metrics_at(threshold).precision
     return outlook_from_scores(pending_best_scores(session, model), threshold, precision)
-
-
-def apply_threshold(
-    session: Session,
-    threshold: float,
-    *,
-    model: str,
-    goal: str,
-    evidence: dict[str, Any],
-    user: str,
-) -> ReidSetting:
-    """Record ``threshold`` for ``model`` as the active one (a new reid_settings row; the caller
-    commits). Re-running matching afterwards applies it to pending detections."""
-    if not -1.0 <= threshold <= 1.0 or np.isnan(threshold):
-        raise ValidationError({"threshold": f"{threshold} is not a cosine similarity in [-1, 1]"})
-    if not model:
-        raise ValidationError({"model": "name the embedding model the threshold was measured on"})
-    row = ReidSetting(
-        model=model, threshold=float(threshold), goal=goal, evidence=evidence, set_by=user
-    )
-    session.add(row)
-    session.flush()
-    return row

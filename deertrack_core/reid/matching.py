@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 
 from deertrack_core import db, settings
 from deertrack_core.errors import ConfigurationError
-from deertrack_core.models import Deer, Detection, Image, MatchStatus, ReidSetting
+from deertrack_core.models import Deer, Detection, Image, MatchStatus
 from deertrack_core.progress import ProgressCallback
+from deertrack_core.reid import active
 from deertrack_core.reid import prototypes as protos
 from deertrack_core.reid.prototypes import Gallery
 from deertrack_core.reid.scores import ScoreRows, load_gallery, stack, vectors_for, write_scores
@@ -52,27 +53,6 @@ class MatchSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def active_threshold(session: Session) -> tuple[str, float]:
-    """The active ``(model, threshold)``: the latest reid_settings row, else the settings."""
-    row = session.scalars(
-        select(ReidSetting).order_by(ReidSetting.set_at.desc(), ReidSetting.id.desc()).limit(1)
-    ).first()
-    if row is not None:
-        return row.model, float(row.threshold)
-    return settings.embedder_name(), settings.match_threshold()
-
-
-def resolve_model_threshold(
-    session: Session, embedder: Any = None, threshold: float | None = None
-) -> tuple[str, float]:
-    """Model and threshold of a run: an explicit embedder/threshold wins; a recorded threshold
-    applies only to the model it was calibrated for."""
-    model, active = active_threshold(session)
-    if embedder is not None and embedder.name != model:
-        model, active = embedder.name, settings.match_threshold()
-    return model, float(active if threshold is None else threshold)
 
 
 def _new_individuals_mode(mode: str | None) -> str:
@@ -135,7 +115,9 @@ def match_pending(
     with db.session_scope(url) as session:
         assign_tracks(session)
     with db.session_scope(url) as session:
-        model, thr = resolve_model_threshold(session, embedder, threshold)
+        model, thr = active.for_run(
+            session, model=embedder.name if embedder is not None else None, threshold=threshold
+        )
         pending = pending_detections(session)
         vectors = vectors_for(
             session, model, [p.detection_id for p in pending], embedder=embedder, progress=progress

@@ -15,8 +15,9 @@ from typing import Any
 
 from deertrack_core import db
 from deertrack_core.progress import ProgressCallback
+from deertrack_core.reid import active
 from deertrack_core.reid.backfill import backfill
-from deertrack_core.reid.calibration import ThresholdCalibrator, apply_threshold, evidence_pairs
+from deertrack_core.reid.calibration import ThresholdCalibrator, evidence_pairs
 from deertrack_core.reid.matching import MatchSummary, match_pending
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ def calibrate_and_match(
         calibrator.fit(scores, same)
         threshold = calibrator.recommended_threshold_
         label = f"precision>={target_precision:g}" if goal == "precision" else goal
-        apply_threshold(
+        active.record(
             session, threshold, model=filled.model, goal=label,
             evidence=calibrator.evidence(), user=user,
         )  # fmt: skip

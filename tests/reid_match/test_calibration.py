@@ -4,18 +4,15 @@ import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from deertrack_core.errors import ValidationError
 from deertrack_core.reid import prototypes as p
 from deertrack_core.reid.calibration import (
     InsufficientEvidenceError,
     PendingScores,
     ThresholdCalibrator,
-    apply_threshold,
     archive_outlook,
     evidence_pairs,
     outlook_from_scores,
 )
-from deertrack_core.reid.matching import active_threshold
 
 from .builders import MODEL, Archive, near, unit
 
@@ -168,22 +165,6 @@ def test_archive_outlook_scores_pending_tracks(reviewed, session):
     o = archive_outlook(session, 0.8, calibrator=cal)
     assert (o.pending_tracks, o.auto_matches, o.new_individuals) == (2, 1, 1)
     assert o.expected_false_merges == pytest.approx(1 - cal.metrics_at(0.8).precision)
-
-
-def test_applied_threshold_becomes_active(reviewed, session):
-    cal = ThresholdCalibrator().fit(*evidence_pairs(session))
-    row = apply_threshold(
-        session, cal.recommended_threshold_, model=MODEL, goal="precision>=0.95",
-        evidence=cal.evidence(), user="ana",
-    )  # fmt: skip
-    session.commit()
-    assert active_threshold(session) == (MODEL, pytest.approx(cal.recommended_threshold_))
-    assert row.set_by == "ana" and row.evidence["same_pairs"] == 12
-
-
-def test_threshold_outside_cosine_range_is_refused(engine, session):
-    with pytest.raises(ValidationError, match="threshold"):
-        apply_threshold(session, 1.5, model=MODEL, goal="", evidence={}, user="ana")
 
 
 def test_pending_best_scores_use_each_tracks_mean_embedding(reviewed, session):

@@ -1,12 +1,10 @@
-import datetime as dt
-
 import numpy as np
 import pytest
 from sqlalchemy import func, select
 
 from deertrack_core.errors import ConfigurationError
-from deertrack_core.models import Deer, Detection, Image, ReidSetting, ReidSimilarityScore
-from deertrack_core.reid.matching import active_threshold, match_pending
+from deertrack_core.models import Deer, Detection, Image, ReidSimilarityScore
+from deertrack_core.reid.matching import match_pending
 
 from .builders import MODEL, Archive, HistogramEmbedder, near, unit
 
@@ -176,14 +174,6 @@ def test_detection_whose_photo_is_missing_is_skipped(herd, session):
     session.commit()
     summary = match_pending(embedder=HistogramEmbedder(dim=DIM))
     assert (summary.skipped, summary.auto) == (1, 1)
-
-
-def test_recorded_threshold_overrides_settings(env, session):
-    assert active_threshold(session) == (MODEL, 0.8)
-    session.add(ReidSetting(model="m1", threshold=0.5, set_by="a", set_at=dt.datetime(2026, 1, 1)))
-    session.add(ReidSetting(model="m2", threshold=0.6, set_by="b", set_at=dt.datetime(2026, 2, 1)))
-    session.flush()
-    assert active_threshold(session) == ("m2", 0.6)
 
 
 def test_unknown_new_individuals_mode_is_refused(env, monkeypatch):

@@ -29,7 +29,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from deertrack_core.reid.cache import CropJob, embed_crops  # noqa: E402
 from deertrack_core.reid.crops import crop_box  # noqa: E402
-from deertrack_core.reid.embedders import get_embedder, to_square  # noqa: E402
+from deertrack_core.reid.embedder_base import to_square  # noqa: E402
+from deertrack_core.reid.embedders import get_embedder  # noqa: E402
 
 
 def make_photos(folder: Path, n: int, seed: int = 0) -> list[CropJob]:

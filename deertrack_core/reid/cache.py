@@ -19,7 +19,7 @@ from deertrack_core import paths
 from deertrack_core.models import Detection, Embedding, Image
 from deertrack_core.progress import ProgressCallback
 from deertrack_core.reid.crops import crop_box, prefetch
-from deertrack_core.reid.embedders import Embedder, to_square
+from deertrack_core.reid.embedder_base import Embedder, to_square
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,8 @@ import numpy as np
 from deertrack_core.errors import ConfigurationError, NotFoundError
 from deertrack_core.progress import ProgressCallback
 from deertrack_core.reid.crops import crop_box, full_frame, prefetch
-from deertrack_core.reid.embedders import Embedder, get_embedder, to_square
+from deertrack_core.reid.embedder_base import Embedder, to_square
+from deertrack_core.reid.embedders import get_embedder
 
 log = logging.getLogger(__name__)
 

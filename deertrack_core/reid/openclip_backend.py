@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 from deertrack_core.errors import ConfigurationError, ModelUnavailableError
-from deertrack_core.reid.embedders import TorchEmbedder
+from deertrack_core.reid.embedder_base import TorchEmbedder
 
 log = logging.getLogger(__name__)
 

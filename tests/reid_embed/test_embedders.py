@@ -5,8 +5,8 @@ import pytest
 from PIL import Image
 
 from deertrack_core.errors import ConfigurationError
-from deertrack_core.reid import embedders
 from deertrack_core.reid.crops import crop_box
+from deertrack_core.reid.embedder_base import l2_normalise
 from deertrack_core.reid.embedders import get_embedder, resolve_device
 from deertrack_core.reid.mobilenet import MobileNetV2Features, load_mobilenetv2, weights_path
 
@@ -82,5 +82,5 @@ def test_unknown_device_is_refused():
 
 
 def test_l2_normalise_leaves_zero_rows_finite():
-    out = embedders.l2_normalise(np.array([[3.0, 4.0], [0.0, 0.0]]))
+    out = l2_normalise(np.array([[3.0, 4.0], [0.0, 0.0]]))
     assert np.allclose(out, [[0.6, 0.8], [0.0, 0.0]])

@@ -1,39 +1,23 @@
 """Individuals: the gallery of known deer; one deer's sightings, stations and edits."""
 
-import pandas as pd
+from functools import partial
+
 import streamlit as st
 
 from deertrack_core import individuals
 from deertrack_core.deer import known_deer
-from ui import deer_view, errors, resources
+from ui import actions, deer_view, readers, resources
 from ui import state as K
 
 url = resources.start_page("Individual deer")
-user = resources.user()
-if notice := st.session_state.pop(K.DEER_NOTICE, None):
+edit = partial(actions.run, notice=K.DEER_NOTICE)
+if notice := actions.pop_notice(K.DEER_NOTICE):
     st.toast(notice, icon=":material/check:")
-
-
-def edit(fn, *args, message: str, **kw):
-    with errors.shown():
-        with resources.session() as s:
-            result = fn(s, *args, user=user, **kw)
-        resources.clear_caches()
-        st.session_state[K.DEER_NOTICE] = message
-        st.rerun()
-        return result
-
-
-@st.cache_data(ttl=30, show_spinner=False)
-def load_gallery(url: str, search: str):
-    with resources.session() as s:
-        return individuals.gallery(s, search=search), individuals.deer_count(s)
-
 
 selected = st.session_state.get(K.DEER_SELECTED)
 if selected is None:
     search = st.text_input("Find a deer by name or tag", key=K.DEER_SEARCH)
-    cards, total = load_gallery(url, search)
+    cards, total = readers.deer_gallery(url, search)
     st.caption(f"{total:,} individuals; the most sighted first. Open one to see its history.")
     if not cards:
         st.info("No individuals yet: they appear as detections are matched and reviewed.")
@@ -56,16 +40,7 @@ deer_view.timeline(rows)
 left, right = st.columns([2, 3], gap="large")
 with left:
     st.subheader("Cameras")
-    st.dataframe(
-        pd.DataFrame([r.__dict__ for r in table]).rename(
-            columns={"station": "camera", "first_seen": "first seen", "last_seen": "last seen"}
-        ),
-        hide_index=True,
-        column_config={
-            "first seen": st.column_config.DatetimeColumn(format="D MMM YYYY"),
-            "last seen": st.column_config.DatetimeColumn(format="D MMM YYYY"),
-        },
-    )
+    deer_view.stations(table)
 with right:
     st.subheader("Latest sightings")
     deer_view.strip(rows)

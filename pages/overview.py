@@ -4,21 +4,12 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from deertrack_core import stats
-from ui import jobs, resources
+from ui import jobs, readers, resources
 
 url = resources.start_page(
     "DeerTrack", "Trail-camera photos to reviewed sightings of individual deer"
 )
-
-
-@st.cache_data(ttl=30, show_spinner=False)
-def load(url: str):
-    with resources.session() as s:
-        return stats.overview_counts(s), stats.detections_over_time(s)
-
-
-counts, over_time = load(url)
+counts, over_time = readers.overview(url)
 
 cols = st.columns(5)
 cols[0].metric("Photos", f"{counts.images:,}")

@@ -1,10 +1,12 @@
 """Review: one track at a time, most uncertain first; confirm, correct, or reject."""
 
+from functools import partial
+
 import streamlit as st
 
 from deertrack_core import audit, deer, review, stats
 from deertrack_core.reid.active import active_threshold
-from ui import errors, resources, review_view
+from ui import actions, resources, review_view
 from ui import state as K
 
 url = resources.start_page("Review detections")
@@ -24,19 +26,9 @@ start, end = (tuple(dates) + (None, None))[:2] if isinstance(dates, tuple) else 
 flt = review.QueueFilter(status, tuple(picked), start, end or start)
 skipped = st.session_state.setdefault(K.REVIEW_SKIPPED, [])
 
-if notice := st.session_state.pop(K.REVIEW_NOTICE, None):
+act = partial(actions.run, notice=K.REVIEW_NOTICE)  # on success: the next track comes up
+if notice := actions.pop_notice(K.REVIEW_NOTICE):
     st.toast(notice, icon=":material/check:")
-
-
-def act(fn, *args, message: str, **kw) -> None:
-    """Run one review action in its own transaction; on success move to the next track."""
-    with errors.shown():
-        with resources.session() as s:
-            fn(s, *args, user=user, **kw)
-        resources.clear_caches()
-        st.session_state[K.REVIEW_NOTICE] = message
-        st.rerun()
-
 
 with resources.session() as s:
     total = review.queue_size(s, flt)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from deertrack_core import stats
 from deertrack_core.reid.active import active_threshold
-from ui import charts, resources
+from ui import charts, readers, resources
 from ui import state as K
 
 url = resources.start_page(
@@ -12,21 +12,7 @@ url = resources.start_page(
     "Every match decision logs all its scores. Good separation between the colours means a "
     "threshold can tell deer apart.",
 )
-
-
-@st.cache_data(ttl=60, show_spinner=False)
-def options(url: str):
-    with resources.session() as s:
-        return stats.score_models(s), dict(stats.deployments(s))
-
-
-@st.cache_data(ttl=60, show_spinner="Counting scores…")
-def histograms(url: str, flt: stats.ScoreFilter, bins: int):
-    with resources.session() as s:
-        return stats.histogram_matched(s, flt, bins=bins), stats.histogram_truth(s, flt, bins=bins)
-
-
-models, cameras = options(url)
+models, cameras = readers.score_options(url)
 if not models:
     st.info(
         "No similarity scores have been logged yet. Scores appear when detections are matched: "
@@ -46,7 +32,7 @@ flt = stats.ScoreFilter(model, start, end or start, tuple(picked))
 
 with resources.session() as s:
     threshold = active_threshold(s)[1]
-matched, truth = histograms(url, flt, bins)
+matched, truth = readers.histograms(url, flt, bins)
 
 if not matched:
     st.warning("No scores match these filters.")

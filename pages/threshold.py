@@ -4,9 +4,8 @@ import numpy as np
 import streamlit as st
 
 from deertrack_core.errors import DeertrackError
-from deertrack_core.reid.active import active_threshold
-from deertrack_core.reid.active import record as record_threshold
-from ui import errors, jobs, resources, threshold_view
+from deertrack_core.reid import active
+from ui import actions, errors, jobs, readers, resources, threshold_view
 from ui import state as K
 
 url = resources.start_page(
@@ -16,10 +15,10 @@ url = resources.start_page(
 )
 
 with resources.session() as s:
-    model, active = active_threshold(s)
-st.markdown(f"Active: **{active:.3f}** on model `{model}`")
+    model, active_thr = active.active_threshold(s)
+st.markdown(f"Active: **{active_thr:.3f}** on model `{model}`")
 try:
-    cal, n_same, n_diff = threshold_view.calibrator(url, model)
+    cal, n_same, n_diff = readers.calibrator(url, model)
 except DeertrackError as exc:
     st.warning(
         f"**Not enough reviewed evidence to tune the threshold yet.**\n\n{exc.problem}\n\n"
@@ -52,7 +51,7 @@ target = g2.number_input(
 )
 rec = cal.recommend(goal, target)
 if K.THR_SLIDER not in st.session_state:
-    st.session_state[K.THR_SLIDER] = round(float(active), 3)
+    st.session_state[K.THR_SLIDER] = round(float(active_thr), 3)
 st.button(
     f"Move the slider to the recommended {rec.threshold:.3f}",
     key="thr_use_recommended",
@@ -70,34 +69,17 @@ with errors.shown():
     threshold_view.outlook(url, model, thr, m.precision)
 
 st.subheader("Recommended thresholds")
-st.dataframe(
-    threshold_view.recommendations(cal, target),
-    hide_index=True,
-    column_config={
-        c: st.column_config.NumberColumn(format="%.3f")
-        for c in ("threshold", "precision", "recall", "F1")
-    },
-)
+threshold_view.recommendations(cal, target)
 
 st.subheader("Apply")
 rematch = st.checkbox("Re-match the detections awaiting an identity afterwards", key=K.THR_REMATCH)
 if st.button(f"Apply threshold {thr:.3f}", key="thr_apply", type="primary"):
-    with errors.shown():
-        goal_text = f"precision>={target:.2f}" if goal == "precision" else goal
-        with resources.session() as s:
-            record_threshold(
-                s,
-                thr,
-                model=model,
-                goal=goal_text,
-                evidence=cal.evidence(thr),
-                user=resources.user(),
-            )
-        note = f"Threshold {thr:.3f} recorded."
-        if rematch:
-            note += f" Re-matching job {jobs.tasks().enqueue_rematch()[:8]} queued."
-        resources.clear_caches()
-        st.session_state[K.THR_NOTICE] = note
-        st.rerun()
-if notice := st.session_state.pop(K.THR_NOTICE, None):
+    actions.run(
+        active.record, thr, model=model, evidence=cal.evidence(thr),
+        goal=f"precision>={target:.2f}" if goal == "precision" else goal,
+        notice=K.THR_NOTICE, message=f"Threshold {thr:.3f} recorded.",
+        then=(lambda: f"Re-matching job {jobs.tasks().enqueue_rematch()[:8]} queued.")
+        if rematch else None,
+    )  # fmt: skip
+if notice := actions.pop_notice(K.THR_NOTICE):
     st.success(notice, icon=":material/check_circle:")

@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from deertrack_core.individuals import DeerCard, Sighting
+from deertrack_core.individuals import DeerCard, Sighting, StationRow
 from ui import images
 from ui import state as K
 
@@ -62,3 +62,17 @@ def strip(rows: list[Sighting], limit: int = 12) -> None:
             images.crop_jpeg(r.crop.path, r.crop.box, 160),
             caption=f"#{r.detection_id} · {r.station} · {when}",
         )
+
+
+def stations(table: list[StationRow]) -> None:
+    """Sightings per camera, with the first and last day seen there."""
+    st.dataframe(
+        pd.DataFrame([r.__dict__ for r in table]).rename(
+            columns={"station": "camera", "first_seen": "first seen", "last_seen": "last seen"}
+        ),
+        hide_index=True,
+        column_config={
+            "first seen": st.column_config.DatetimeColumn(format="D MMM YYYY"),
+            "last seen": st.column_config.DatetimeColumn(format="D MMM YYYY"),
+        },
+    )

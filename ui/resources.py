@@ -61,13 +61,3 @@ def start_page(title: str, caption: str = "") -> str:
         st.stop()
     demo.notice(url)
     return url
-
-
-def clear_caches() -> None:
-    """Drop cached query results after a change, so every screen shows it at once."""
-    from ui import threshold_view
-
-    st.cache_data.clear()
-    threshold_view.gallery.clear()
-    threshold_view.evidence.clear()
-    threshold_view.calibrator.clear()

@@ -1,65 +1,18 @@
-"""Evidence, curves and the archive outlook for the threshold screen (cached)."""
+"""Curves, metrics and the archive outlook of the threshold screen (reads via ui.readers)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ui import charts, resources
+from ui import charts, readers
 
-MAX_PAIRS = 200_000
 GOAL_LABELS = {
     "precision": "Target precision (few false merges)",
     "f1": "Best F1 (balance)",
     "youden": "Youden's J (TPR − FPR)",
 }
-
-
-@st.cache_resource(ttl=60, show_spinner="Reading the known deer's embeddings…", max_entries=2)
-def gallery(url: str, model: str):
-    """Every identified detection's embedding, read once for the evidence and the outlook."""
-    from deertrack_core.reid.scores import load_labelled
-
-    with resources.session() as s:
-        return load_labelled(s, model)
-
-
-@st.cache_resource(ttl=60, show_spinner="Gathering reviewed evidence…", max_entries=4)
-def evidence(url: str, model: str) -> tuple[np.ndarray, np.ndarray]:
-    from deertrack_core.reid.calibration import evidence_pairs
-
-    with resources.session() as s:
-        return evidence_pairs(s, model, gallery=gallery(url, model))
-
-
-@st.cache_data(ttl=60, show_spinner="Scoring detections awaiting an identity…")
-def pending(url: str, model: str):
-    from deertrack_core.reid.calibration import pending_best_scores
-
-    with resources.session() as s:
-        return pending_best_scores(s, model, gallery=gallery(url, model))
-
-
-@st.cache_resource(ttl=60, show_spinner="Fitting ROC and precision–recall curves…", max_entries=4)
-def calibrator(url: str, model: str) -> tuple[Any, int, int]:
-    """The calibrator fitted on the reviewed evidence, and the full evidence's (same, different)
-    pair counts.
-
-    A large archive has millions of pairs; the curves are fitted on a uniform random sample of
-    at most ``MAX_PAIRS`` (both kinds sampled at the same rate, so precision stays unbiased).
-    Kept as an object: nothing is pickled on a slider move.
-    """
-    from deertrack_core.reid.calibration import ThresholdCalibrator
-
-    scores, same = evidence(url, model)
-    n_same, n_diff = int(same.sum()), int(len(same) - same.sum())
-    if len(scores) > MAX_PAIRS:
-        idx = np.random.default_rng(0).choice(len(scores), MAX_PAIRS, replace=False)
-        scores, same = scores[idx], same[idx]
-    return ThresholdCalibrator().fit(scores, same), n_same, n_diff
 
 
 def _thin(df: pd.DataFrame, n: int = 400) -> pd.DataFrame:
@@ -98,7 +51,8 @@ def curves(cal, m) -> None:
     )
 
 
-def recommendations(cal, target: float) -> pd.DataFrame:
+def recommendations(cal, target: float) -> None:
+    """The threshold each goal recommends, with its precision, recall and F1."""
     rows = []
     for goal, label in GOAL_LABELS.items():
         rec = cal.recommend(goal, target if goal == "precision" else None)
@@ -111,7 +65,14 @@ def recommendations(cal, target: float) -> pd.DataFrame:
                 "F1": rec.metrics.f1,
             }
         )
-    return pd.DataFrame(rows)
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        column_config={
+            c: st.column_config.NumberColumn(format="%.3f")
+            for c in ("threshold", "precision", "recall", "F1")
+        },
+    )
 
 
 def metrics_row(m, rec, goal: str) -> None:
@@ -136,7 +97,7 @@ def outlook(url: str, model: str, threshold: float, precision: float) -> None:
     """What matching the detections awaiting an identity would give at ``threshold``."""
     from deertrack_core.reid.calibration import outlook_from_scores
 
-    out = outlook_from_scores(pending(url, model), threshold, precision)
+    out = outlook_from_scores(readers.pending(url, model), threshold, precision)
     if out.pending_tracks == 0:
         st.caption("No detections await an identity with embeddings of this model.")
         return

@@ -32,6 +32,14 @@ def test_confirm_button_confirms_the_track(archive, engine):
     assert {s for _, s, _ in _track(engine, archive.pending_tracks[0])} == {"confirmed"}
 
 
+def test_an_action_leaves_a_notice_for_the_next_run(archive):
+    at = run_page("review.py")
+    at.button(key="review_reject").click().run()
+    assert [t.value for t in at.toast] == ["Marked as not a deer."]
+    at.run()  # shown once
+    assert not at.toast
+
+
 def test_picking_a_candidate_assigns_that_deer(archive, engine):
     at = run_page("review.py")
     at.button(key="review_pick_1").click().run()

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from deertrack_core import db
+from deertrack_core.jobstatus import get_store
 from deertrack_core.models import ReidSetting
 from tests.review import factory
 from tests.ui.conftest import run_page
@@ -54,6 +55,32 @@ def test_apply_records_the_threshold(evidence, engine):
     with db.session_scope(engine.url.render_as_string(hide_password=False)) as s:
         latest = s.query(ReidSetting).order_by(ReidSetting.id.desc()).first()
         assert (latest.threshold, latest.set_by) == (0.5, "tester")
+
+
+@pytest.fixture
+def queued(evidence, tmp_path, monkeypatch):
+    """The evidence archive with a real embedded queue and no worker: enqueued jobs wait."""
+    from jobs import config
+
+    monkeypatch.delenv("DEERTRACK_REDIS_URL", raising=False)
+    monkeypatch.setenv("DEERTRACK_HUEY_IMMEDIATE", "0")
+    monkeypatch.setenv("DEERTRACK_HUEY_PATH", str(tmp_path / "huey.db"))
+    config.configure()
+    yield evidence
+    monkeypatch.undo()
+    config.configure()
+
+
+def test_apply_with_rematch_records_then_queues_matching(queued, engine):
+    at = run_page("threshold.py")
+    at.slider(key=K.THR_SLIDER).set_value(0.5).run()
+    at.checkbox(key=K.THR_REMATCH).check().run()
+    at.button(key="thr_apply").click().run()
+    assert not at.exception
+    [job] = [j for j in get_store().list_recent(5) if j.kind == "rematch"]
+    assert job.status == "queued"
+    notice = f"Threshold 0.500 recorded. Re-matching job {job.id[:8]} queued."
+    assert [s.value for s in at.success] == [notice]
 
 
 def test_recommended_button_moves_the_slider(evidence):

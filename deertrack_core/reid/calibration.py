@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
+from deertrack_core.auth import ADMIN, Actor, require
 from deertrack_core.errors import DeertrackError, ValidationError
 from deertrack_core.models import ReidSetting
 from deertrack_core.reid import prototypes as protos
@@ -314,16 +315,19 @@ def apply_threshold(
     model: str,
     goal: str,
     evidence: dict[str, Any],
-    user: str,
+    user: str = "",
+    actor: Actor | None = None,
 ) -> ReidSetting:
     """Record ``threshold`` for ``model`` as the active one (a new reid_settings row; the caller
-    commits). Re-running matching afterwards applies it to pending detections."""
+    commits). Re-running matching afterwards applies it to pending detections. ``actor`` must be
+    an admin (``user`` names the laptop mode's implicit admin)."""
+    actor = require(session, actor, ADMIN, "apply a match threshold", name=user)
     if not -1.0 <= threshold <= 1.0 or np.isnan(threshold):
         raise ValidationError({"threshold": f"{threshold} is not a cosine similarity in [-1, 1]"})
     if not model:
         raise ValidationError({"model": "name the embedding model the threshold was measured on"})
     row = ReidSetting(
-        model=model, threshold=float(threshold), goal=goal, evidence=evidence, set_by=user
+        model=model, threshold=float(threshold), goal=goal, evidence=evidence, set_by=actor.name
     )
     session.add(row)
     session.flush()

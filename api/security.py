@@ -4,7 +4,7 @@ Both are plain ASGI middleware, so they act before FastAPI reads or parses anyth
 is refused after its headers (or after the first 4 MiB when it is streamed without a length), and
 a request without a valid token is refused before its body is read at all.
 
-Who is calling, for every ``/api/`` path:
+Who is calling, for every path but the OpenAPI docs:
 
 * ``Authorization: Bearer <token>``: the token's user (``deertrack token create NAME``).
 * no header, while **no user account exists** and the request comes from this machine (loopback,
@@ -139,14 +139,16 @@ def identify(scope: Scope, headers: dict[bytes, bytes]) -> auth.Actor:
 
 
 class Authenticate:
-    """Find the actor of every ``/api/`` request and put it in ``request.state.actor``."""
+    """Find the actor of every request but the docs; put it in ``request.state.actor``."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or not path.startswith("/api/"):
+        # Everything but the docs needs an actor (no prefix games: /API/, //api, %61pi).
+        public = path in PUBLIC_PATHS or path.startswith("/docs/")
+        if scope["type"] != "http" or public:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])

@@ -146,11 +146,19 @@ def export_task(job_id: str, params: dict[str, Any], task: Any = None) -> None:
     run_job(job_id, task, EXPORT_RETRIES, _export_body(params, job_id))
 
 
+def _still_allowed(actor: dict[str, str] | None, action: str) -> None:
+    """The worker checks again, as whoever queued the job (roles may have changed since)."""
+    auth.require_url(None, auth.Actor.from_dict(actor), auth.ADMIN, action)
+
+
 @huey.task(retries=BACKFILL_RETRIES, retry_delay=5, context=True)
-def backfill_task(job_id: str, params: dict[str, Any], task: Any = None) -> None:
+def backfill_task(
+    job_id: str, params: dict[str, Any], task: Any = None, actor: dict[str, str] | None = None
+) -> None:
     def body(progress: ProgressWriter) -> Outcome:
         from deertrack_core.reid.backfill import backfill
 
+        _still_allowed(actor, "start a similarity backfill")
         summary = backfill(progress=progress, **params)
         return Outcome(result=_summary(summary), message="backfill finished")
 
@@ -158,10 +166,13 @@ def backfill_task(job_id: str, params: dict[str, Any], task: Any = None) -> None
 
 
 @huey.task(retries=REMATCH_RETRIES, context=True)
-def rematch_task(job_id: str, params: dict[str, Any], task: Any = None) -> None:
+def rematch_task(
+    job_id: str, params: dict[str, Any], task: Any = None, actor: dict[str, str] | None = None
+) -> None:
     def body(progress: ProgressWriter) -> Outcome:
         from deertrack_core.reid.matching import match_pending
 
+        _still_allowed(actor, "re-run matching")
         summary = match_pending(progress=progress, **params)
         return Outcome(result=_summary(summary), message="matching finished")
 
@@ -270,12 +281,12 @@ def enqueue_backfill(
 ) -> str:
     actor = _allowed(actor, auth.ADMIN, "start a similarity backfill")
     params = {k: v for k, v in {"model": model, "run_id": run_id}.items() if v is not None}
-    return _submit("backfill", backfill_task, params, actor)
+    return _submit("backfill", backfill_task, params, actor, actor=actor.as_dict())
 
 
 def enqueue_rematch(*, actor: auth.Actor | None = None) -> str:
     actor = _allowed(actor, auth.ADMIN, "re-run matching")
-    return _submit("rematch", rematch_task, {}, actor)
+    return _submit("rematch", rematch_task, {}, actor, actor=actor.as_dict())
 
 
 def _confine(params: Mapping[str, Any]) -> None:

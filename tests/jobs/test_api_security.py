@@ -44,6 +44,13 @@ def test_without_a_token_it_is_401_naming_the_fix(clients):
     assert tasks.queue_length() == 0
 
 
+def test_every_path_but_the_docs_needs_a_token(clients):
+    anonymous = clients["anonymous"]
+    for path in ("/API/jobs", "//api/jobs", "/%61pi/jobs", "/nothing", "/api/me"):
+        assert anonymous.get(path).status_code == 401, path
+    assert anonymous.get("/openapi.json").status_code == 200
+
+
 def test_a_wrong_token_is_401(clients):
     assert _client("dt_" + "A" * 43).get("/api/jobs").status_code == 401
     assert _client("not even a token").get("/api/me").status_code == 401

@@ -72,3 +72,14 @@ def test_the_worker_checks_the_role_again_when_the_job_runs(
     tasks.ingest_task.call_local(job_id, params, actor=ada.as_dict())
     state = get_store().get(job_id)
     assert state.status == "failed" and "ada is a viewer" in state.message
+
+
+def test_a_queued_rematch_of_a_demoted_admin_does_not_run(redis_queue, people):
+    ada = auth.Actor.user("ada", "admin")
+    job_id = tasks.enqueue_rematch(actor=ada)
+    with db.session_scope() as s:
+        auth.set_role(s, "rex", "admin", actor=ada)
+        auth.set_disabled(s, "ada", actor=auth.Actor.user("rex", "admin"))
+    tasks.rematch_task.call_local(job_id, {}, actor=ada.as_dict())
+    state = get_store().get(job_id)
+    assert state.status == "failed" and "'ada' is disabled" in state.message

@@ -160,6 +160,7 @@ def backup(
             native, content = _backup_sqlite(engine, work, with_photos, progress)
         else:
             native, content = _backup_postgres(engine, work, with_photos, progress, warnings)
+        content["photos"]["sha256"] = sha256_of(work / content["photos"]["manifest"])
         models = copy_models(work / "models")
         manifest = {
             "format": FORMAT,
@@ -249,11 +250,13 @@ def read_manifest(src: Path) -> dict[str, Any]:
             f"{manifest.get('version')!r}; this DeerTrack reads {FORMAT!r} version {VERSION}.",
             "Restore it with the DeerTrack version that made it.",
         )
-    for table in manifest["tables"]:
-        path = Path(src) / table["file"]
-        if not path.is_file() or sha256_of(path) != table["sha256"]:
+    files = [(t["file"], t["sha256"]) for t in manifest["tables"]]
+    files.append((manifest["photos"]["manifest"], manifest["photos"]["sha256"]))
+    for name, sha in files:
+        path = Path(src) / name
+        if not path.is_file() or sha256_of(path) != sha:
             raise BackupError(
-                f"{table['file']} of the backup is missing or damaged (checksum differs).",
+                f"{name} of the backup is missing or damaged (checksum differs).",
                 "Use another backup; nothing was restored.",
             )
     return manifest

@@ -222,3 +222,25 @@ def test_cli_backup_and_restore(source, tmp_path, capsys):
     assert "checksum match the backup" in capsys.readouterr().out
     assert cli(["restore", str(tmp_path / "bk"), "--url", target, "--no-progress"]) == 2
     assert "is not empty" in capsys.readouterr().err
+
+
+def test_restored_photos_never_land_outside_their_folder(source, tmp_path):
+    url, _ = source
+    backup(tmp_path / "bk", url=url, actor=CONSOLE, with_photos=True)
+    bk = tmp_path / "bk"
+    (bk / "escape.jpg").write_bytes(b"evil")  # what "photos/../escape.jpg" would read
+    import gzip
+
+    with gzip.open(bk / "photos.jsonl.gz", "wt") as f:
+        f.write(json.dumps({"path": "../escape.jpg", "sha256": "x", "size": 4}) + "\n")
+        f.write(json.dumps({"path": "/etc/cron.d/x", "sha256": "x", "size": 4}) + "\n")
+    manifest = json.loads((bk / "manifest.json").read_text())
+    with pytest.raises(BackupError, match="photos.jsonl.gz of the backup is missing or damaged"):
+        restore(bk, url=f"sqlite:///{tmp_path / 'a.db'}", photos_to=tmp_path / "dest")
+    from deertrack_core.backup import sha256_of
+
+    manifest["photos"]["sha256"] = sha256_of(bk / "photos.jsonl.gz")  # a consistent forgery
+    (bk / "manifest.json").write_text(json.dumps(manifest))
+    result = restore(bk, url=f"sqlite:///{tmp_path / 'b.db'}", photos_to=tmp_path / "dest")
+    assert (result.photos_restored, result.photos_skipped) == (0, 2)
+    assert not (tmp_path / "escape.jpg").exists()

@@ -8,6 +8,8 @@ STAMP := $(VENV)/.deps-$(REQ_HASH)
 BIN := $(VENV)/bin
 export HF_HUB_OFFLINE ?= 1
 PORT ?= 8501
+# Loopback unless configured: beyond it, the servers need user accounts (deertrack user add).
+DASHBOARD_ADDRESS ?= $(or $(DEERTRACK_DASHBOARD_ADDRESS),127.0.0.1)
 
 .PHONY: install system-deps run test lint bench
 
@@ -38,11 +40,12 @@ install: $(STAMP)
 run: install
 	$(BIN)/deertrack migrate
 	$(BIN)/deertrack demo --if-empty
-	@echo "Starting the worker, the API on http://localhost:$${DEERTRACK_API_PORT:-8001} and the dashboard on http://localhost:$(PORT)"
+	$(BIN)/deertrack listen-check dashboard $(DASHBOARD_ADDRESS)
+	@echo "Starting the worker, the API on http://localhost:$${DEERTRACK_API_PORT:-8001} and the dashboard on http://$(DASHBOARD_ADDRESS):$(PORT)"
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(BIN)/deertrack worker & \
 	  $(BIN)/deertrack api & \
-	  $(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+	  $(BIN)/streamlit run app.py --server.port $(PORT) --server.address $(DASHBOARD_ADDRESS) --server.headless true
 
 test: install system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -4,6 +4,10 @@ Thin over the same core functions the dashboard uses: requests are checked by
 ``validate_export_request``, queued by ``jobs.tasks.enqueue_export`` and followed in the
 job-status store. ``DeertrackError`` becomes a response in one place (:func:`_deertrack_error`).
 Run with ``deertrack api``; the OpenAPI docs are at ``/docs``.
+
+Every ``/api/`` request names its user by a bearer token (see :mod:`api.security`, which also
+bounds request bodies); roles are checked by the core functions the routes call. A user who is
+not an admin sees only the jobs they queued; other jobs read as not found.
 """
 
 from __future__ import annotations
@@ -14,17 +18,22 @@ from typing import Any
 
 from fastapi import Body, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
+from api.security import Authenticate, BodyLimit, problem
+from deertrack_core import auth, settings
 from deertrack_core.errors import (
+    AuthenticationError,
     ConflictError,
     DatabaseNotReadyError,
     DeertrackError,
     JobError,
     NotFoundError,
+    PermissionDeniedError,
     ValidationError,
 )
 from deertrack_core.jobstatus import COMPLETED, JobState, get_store
+from deertrack_core.reports.delivery import open_export
 from deertrack_core.reports.request import FORMAT_OF, validate_export_request
 
 log = logging.getLogger(__name__)
@@ -41,6 +50,8 @@ EXAMPLE = {
 }
 STATUS_CODES: dict[type[DeertrackError], int] = {
     ValidationError: 400,
+    AuthenticationError: 401,
+    PermissionDeniedError: 403,
     NotFoundError: 404,
     ConflictError: 409,
     JobError: 503,
@@ -83,11 +94,16 @@ def _job_view(state: JobState, request: Request) -> dict[str, Any]:
     return view
 
 
-def _export_state(job_id: str) -> JobState:
+def _actor(request: Request) -> auth.Actor:
+    return request.state.actor  # set by api.security.Authenticate for every /api/ path
+
+
+def _export_state(job_id: str, actor: auth.Actor) -> JobState:
     state = get_store().get(job_id)
-    if state is None or state.kind != "export":
+    # Another user's job reads as missing: its existence is nobody else's business.
+    if state is None or state.kind != "export" or not auth.may_see_job(actor, state.params):
         raise NotFoundError(
-            f"There is no export job {job_id!r}.",
+            f"There is no export job {job_id[:80]!r}.",
             "Jobs are kept for an hour after they end; queue the export again.",
         )
     return state
@@ -99,7 +115,30 @@ async def _deertrack_error(request: Request, exc: DeertrackError) -> JSONRespons
         return JSONResponse({"detail": {"problems": exc.problems}}, status_code=status)
     if status == 500:
         log.warning("request %s failed: %s", request.url.path, exc)
-    return JSONResponse({"detail": {"problem": exc.problem, "fix": exc.fix}}, status_code=status)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    return problem(status, exc.problem, exc.fix, **headers)
+
+
+async def _redis_down(request: Request, exc: Exception) -> JSONResponse:
+    from sqlalchemy.engine import make_url
+
+    where = make_url(settings.redis_url() or "redis://?").render_as_string(hide_password=True)
+    log.warning("request %s: Redis unreachable: %s", request.url.path, exc)
+    return problem(
+        503,
+        f"The job queue and status store (Redis at {where}) cannot be reached: {exc}",
+        "Start Redis or correct DEERTRACK_REDIS_URL, then try again.",
+        **{"Retry-After": "30"},
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("request %s failed", request.url.path)
+    return problem(
+        500,
+        f"The API failed unexpectedly ({type(exc).__name__}).",
+        "Try again; if it persists, the API log has the details for an admin.",
+    )
 
 
 async def _malformed_body(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -120,6 +159,15 @@ def create_app() -> FastAPI:
     )
     app.add_exception_handler(DeertrackError, _deertrack_error)
     app.add_exception_handler(RequestValidationError, _malformed_body)
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    app.add_exception_handler(RedisConnectionError, _redis_down)
+    app.add_exception_handler(RedisTimeoutError, _redis_down)
+    app.add_exception_handler(Exception, _unexpected)
+    # The last added runs first: bodies are bounded before anyone is identified.
+    app.add_middleware(Authenticate)
+    app.add_middleware(BodyLimit)
 
     def queue_export(family: str, data: dict[str, Any], request: Request) -> JSONResponse:
         from jobs.tasks import enqueue_export
@@ -133,7 +181,7 @@ def create_app() -> FastAPI:
             problems = {**exc.problems, **problems}
         if problems:
             raise ValidationError(problems)
-        job_id = enqueue_export(data)
+        job_id = enqueue_export(data, actor=_actor(request))
         status_url = str(request.url_for("export_status", job_id=job_id))
         return JSONResponse(
             {"job_id": job_id, "status": "queued", "status_url": status_url},
@@ -160,26 +208,25 @@ def create_app() -> FastAPI:
 
     @app.get("/api/exports/{job_id}", name="export_status", summary="Status of an export")
     def export_status(job_id: str, request: Request) -> dict[str, Any]:
-        return _job_view(_export_state(job_id), request)
+        return _job_view(_export_state(job_id, _actor(request)), request)
 
     @app.get("/api/exports/{job_id}/download", name="download_export", summary="Download")
-    def download_export(job_id: str) -> FileResponse:
-        state = _export_state(job_id)
+    def download_export(job_id: str, request: Request) -> StreamingResponse:
+        state = _export_state(job_id, _actor(request))
         if state.status != COMPLETED or not state.result_path:
             raise ConflictError(
                 f"Export {job_id} is {state.status}, so there is nothing to download yet.",
                 "Wait until its status is completed (GET /api/exports/{job_id}).",
             )
-        path = Path(state.result_path)
-        if not path.is_file():
-            raise NotFoundError(
-                f"The file of export {job_id} is gone ({path.name}).",
-                "Queue the export again.",
-            )
-        return FileResponse(
-            path,
-            filename=path.name,
-            media_type=MEDIA_TYPES.get(path.suffix, "application/octet-stream"),
+        # Only a file inside this job's own export folder, whatever the record says.
+        export = open_export(state.id, state.result_path)
+        return StreamingResponse(
+            export.chunks(),
+            media_type=MEDIA_TYPES.get(Path(export.name).suffix, "application/octet-stream"),
+            headers={
+                "Content-Length": str(export.size),
+                "Content-Disposition": f'attachment; filename="{export.name}"',
+            },
         )
 
     @app.get("/api/jobs", summary="Recent background jobs, newest first")
@@ -188,7 +235,32 @@ def create_app() -> FastAPI:
         limit: int = Query(20, ge=1, le=200),
         kind: str | None = Query(None, description="export, backfill, rematch, ingest"),
     ) -> list[dict[str, Any]]:
-        return [_job_view(s, request) for s in get_store().list_recent(limit=limit, kind=kind)]
+        """Admins see every job; other users only the jobs they queued (among the latest
+        thousand)."""
+        actor = _actor(request)
+        scan = limit if actor.may(auth.ADMIN) else 1000
+        states = get_store().list_recent(limit=scan, kind=kind)
+        mine = [s for s in states if auth.may_see_job(actor, s.params)]
+        return [_job_view(s, request) for s in mine[:limit]]
+
+    @app.post("/api/jobs/backfill", status_code=202, summary="Queue a similarity backfill")
+    def queue_backfill(request: Request) -> JSONResponse:
+        """Admins only: score every identified detection against every deer."""
+        from jobs.tasks import enqueue_backfill
+
+        return JSONResponse({"job_id": enqueue_backfill(actor=_actor(request))}, status_code=202)
+
+    @app.post("/api/jobs/rematch", status_code=202, summary="Queue re-identification")
+    def queue_rematch(request: Request) -> JSONResponse:
+        """Admins only: match the detections that have no deer yet."""
+        from jobs.tasks import enqueue_rematch
+
+        return JSONResponse({"job_id": enqueue_rematch(actor=_actor(request))}, status_code=202)
+
+    @app.get("/api/me", summary="Who the token belongs to")
+    def whoami(request: Request) -> dict[str, str]:
+        actor = _actor(request)
+        return {"name": actor.name, "role": actor.role.value, "kind": actor.kind}
 
     return app
 

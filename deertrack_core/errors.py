@@ -62,3 +62,11 @@ class ValidationError(DeertrackError):
 
 class JobError(DeertrackError):
     """A background job failed or cannot be started."""
+
+
+class AuthenticationError(DeertrackError):
+    """Nobody (or nobody valid) is signed in, and the action needs someone who is."""
+
+
+class PermissionDeniedError(DeertrackError):
+    """The signed-in user's role does not allow the action."""

@@ -16,6 +16,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Float,
     ForeignKey,
     Index,
@@ -290,7 +291,47 @@ class BackfillProgress(Base):
     done_at: Mapped[dt.datetime] = mapped_column(default=_now)
 
 
+class User(Base):
+    """A person who signs in to the dashboard or sends API tokens. ``role`` is viewer, reviewer or
+    admin (see deertrack_core.auth); a disabled user can neither sign in nor use a token."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))  # argon2id, with its own salt
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    password_changed_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+    __table_args__ = (
+        UniqueConstraint("name", name="uq_users_name"),
+        CheckConstraint("role IN ('viewer', 'reviewer', 'admin')", name="ck_users_role"),
+    )
+
+
+class ApiToken(Base):
+    """A bearer token of one user for the HTTP API. Only its SHA-256 is stored: the token itself
+    is shown once, when it is created."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(100), default="")
+    prefix: Mapped[str] = mapped_column(String(16))  # the token's first characters, for lists
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    expires_at: Mapped[dt.datetime | None]
+    last_used_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+
+    __table_args__ = (UniqueConstraint("token_hash", name="uq_api_tokens_token_hash"),)
+
+
 __all__ = [
+    "ApiToken",
     "Base",
     "BackfillProgress",
     "Correction",
@@ -304,4 +345,5 @@ __all__ = [
     "ReidSetting",
     "ReidSimilarityScore",
     "SexAge",
+    "User",
 ]

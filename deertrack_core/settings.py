@@ -114,6 +114,40 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Name recorded in the audit trail for changes made from this process (default: the login).",
     ),
+    Setting(
+        "DEERTRACK_API_HOST",
+        "127.0.0.1",
+        "Address the HTTP API listens on. Beyond loopback (0.0.0.0, a LAN address) it refuses to "
+        "start until a user account exists (deertrack user add NAME --role admin).",
+    ),
+    Setting(
+        "DEERTRACK_DASHBOARD_ADDRESS",
+        "127.0.0.1",
+        "Address the dashboard listens on (make run passes it to Streamlit). Beyond loopback it "
+        "needs user accounts, like the API.",
+    ),
+    Setting(
+        "DEERTRACK_API_MAX_BODY_BYTES",
+        str(4 * 1024 * 1024),
+        "Largest request body the HTTP API reads (bytes); a bigger one is refused with 413 "
+        "before it is parsed.",
+    ),
+    Setting(
+        "DEERTRACK_UNZIP_MAX_BYTES",
+        str(20 * 1024**3),
+        "Most bytes an uploaded zip may expand to (also never more than the free disk space).",
+    ),
+    Setting(
+        "DEERTRACK_UNZIP_MAX_FILES",
+        "100000",
+        "Most files an uploaded zip may hold.",
+    ),
+    Setting(
+        "DEERTRACK_UNZIP_MAX_RATIO",
+        "50",
+        "Largest expansion ratio (bytes unpacked per byte packed) of an uploaded zip and of each "
+        "large member; photos barely compress, a zip bomb expands a thousandfold.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -193,3 +227,41 @@ def job_heartbeat_s() -> float:
 
 def job_stale_s() -> float:
     return float(get("DEERTRACK_JOB_STALE_S"))
+
+
+def api_host() -> str:
+    return get("DEERTRACK_API_HOST")
+
+
+def dashboard_address() -> str:
+    return get("DEERTRACK_DASHBOARD_ADDRESS")
+
+
+def _positive_int(name: str) -> int:
+    from deertrack_core.errors import ConfigurationError
+
+    try:
+        value = int(get(name))
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ConfigurationError(
+            f"{name}={get(name)!r} is not a positive whole number.", f"Unset {name} or fix it."
+        )
+    return value
+
+
+def api_max_body_bytes() -> int:
+    return _positive_int("DEERTRACK_API_MAX_BODY_BYTES")
+
+
+def unzip_max_bytes() -> int:
+    return _positive_int("DEERTRACK_UNZIP_MAX_BYTES")
+
+
+def unzip_max_files() -> int:
+    return _positive_int("DEERTRACK_UNZIP_MAX_FILES")
+
+
+def unzip_max_ratio() -> int:
+    return _positive_int("DEERTRACK_UNZIP_MAX_RATIO")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from deertrack_core import settings
+from deertrack_core import auth, paths, settings
 from deertrack_core.errors import DeertrackError, JobError
 from deertrack_core.jobstatus import JobStatusStore, get_store
 from deertrack_core.reports.request import ExportRequest, validate_export_request
@@ -141,11 +141,19 @@ def export_task(job_id: str, params: dict[str, Any], task: Any = None) -> None:
     run_job(job_id, task, EXPORT_RETRIES, _export_body(params, job_id))
 
 
+def _still_allowed(actor: dict[str, str] | None, action: str) -> None:
+    """The worker checks again, as whoever queued the job (roles may have changed since)."""
+    auth.require_url(None, auth.Actor.from_dict(actor), auth.ADMIN, action)
+
+
 @huey.task(retries=BACKFILL_RETRIES, retry_delay=5, context=True)
-def backfill_task(job_id: str, params: dict[str, Any], task: Any = None) -> None:
+def backfill_task(
+    job_id: str, params: dict[str, Any], task: Any = None, actor: dict[str, str] | None = None
+) -> None:
     def body(progress: ProgressWriter) -> Outcome:
         from deertrack_core.reid.backfill import backfill
 
+        _still_allowed(actor, "start a similarity backfill")
         summary = backfill(progress=progress, **params)
         return Outcome(result=_summary(summary), message="backfill finished")
 
@@ -153,10 +161,13 @@ def backfill_task(job_id: str, params: dict[str, Any], task: Any = None) -> None
 
 
 @huey.task(retries=REMATCH_RETRIES, context=True)
-def rematch_task(job_id: str, params: dict[str, Any], task: Any = None) -> None:
+def rematch_task(
+    job_id: str, params: dict[str, Any], task: Any = None, actor: dict[str, str] | None = None
+) -> None:
     def body(progress: ProgressWriter) -> Outcome:
         from deertrack_core.reid.matching import match_pending
 
+        _still_allowed(actor, "re-run matching")
         summary = match_pending(progress=progress, **params)
         return Outcome(result=_summary(summary), message="matching finished")
 
@@ -164,10 +175,15 @@ def rematch_task(job_id: str, params: dict[str, Any], task: Any = None) -> None:
 
 
 @huey.task(retries=INGEST_RETRIES, context=True)
-def ingest_task(job_id: str, params: dict[str, Any], task: Any = None) -> None:
+def ingest_task(
+    job_id: str, params: dict[str, Any], task: Any = None, actor: dict[str, str] | None = None
+) -> None:
     def body(progress: ProgressWriter) -> Outcome:
         from deertrack_core.ingest import import_detections, ingest_folder
 
+        # The worker checks again, as whoever queued the job (roles may have changed since).
+        who = auth.Actor.from_dict(actor)
+        _confine(params)
         md_json = params.get("md_json")
         progress.scale = (0.0, 80.0 if md_json else 100.0)
         csv = params.get("deployments_csv")
@@ -175,11 +191,13 @@ def ingest_task(job_id: str, params: dict[str, Any], task: Any = None) -> None:
             Path(params["folder"]),
             deployments_csv=Path(csv) if csv else None,
             progress=progress,
+            actor=who,
         )
         result: dict[str, Any] = {"ingest": _summary(summary)}
         if md_json:
             progress.scale = (80.0, 100.0)
-            result["detections"] = _summary(import_detections(Path(md_json), progress=progress))
+            imported = import_detections(Path(md_json), progress=progress, actor=who)
+            result["detections"] = _summary(imported)
         return Outcome(result=result, message="ingest finished")
 
     run_job(job_id, task, INGEST_RETRIES, body)
@@ -212,11 +230,14 @@ def selftest_task(job_id: str, params: dict[str, Any], task: Any = None) -> None
 # --- producers ---------------------------------------------------------------------------------
 
 
-def _submit(kind: str, task: Any, params: dict[str, Any]) -> str:
+def _submit(
+    kind: str, task: Any, params: dict[str, Any], owner: auth.Actor, **task_kwargs: Any
+) -> str:
+    """Record the job as queued (with who asked) and put it on the queue."""
     store = get_store()
-    job_id = store.create(kind, params).id
+    job_id = store.create(kind, {**params, **auth.job_owner(owner)}).id
     try:
-        task(job_id, params)
+        task(job_id, params, **task_kwargs)
     except Exception as exc:
         store.fail(job_id, f"could not be queued: {exc}")
         raise JobError(
@@ -238,19 +259,39 @@ def check_export(data: Mapping[str, Any]) -> ExportRequest:
     return request
 
 
-def enqueue_export(data: Mapping[str, Any]) -> str:
-    """Validate ``data`` and queue the export; raises ``ValidationError`` and queues nothing."""
+def _allowed(actor: auth.Actor | None, role: auth.Role, action: str) -> auth.Actor:
+    return auth.require_url(None, actor, role, action)
+
+
+def enqueue_export(data: Mapping[str, Any], *, actor: auth.Actor | None = None) -> str:
+    """Validate ``data`` and queue the export; raises ``ValidationError`` and queues nothing.
+    Any role may export."""
+    actor = _allowed(actor, auth.VIEWER, "export reports")
     request = check_export(data)
-    return _submit("export", export_task, request.as_dict())
+    return _submit("export", export_task, request.as_dict(), actor)
 
 
-def enqueue_backfill(*, model: str | None = None, run_id: str | None = None) -> str:
+def enqueue_backfill(
+    *, model: str | None = None, run_id: str | None = None, actor: auth.Actor | None = None
+) -> str:
+    actor = _allowed(actor, auth.ADMIN, "start a similarity backfill")
     params = {k: v for k, v in {"model": model, "run_id": run_id}.items() if v is not None}
-    return _submit("backfill", backfill_task, params)
+    return _submit("backfill", backfill_task, params, actor, actor=actor.as_dict())
 
 
-def enqueue_rematch() -> str:
-    return _submit("rematch", rematch_task, {})
+def enqueue_rematch(*, actor: auth.Actor | None = None) -> str:
+    actor = _allowed(actor, auth.ADMIN, "re-run matching")
+    return _submit("rematch", rematch_task, {}, actor, actor=actor.as_dict())
+
+
+def _confine(params: Mapping[str, Any]) -> None:
+    """Folders and files of a queued ingest lie under the data root, whoever queued it: the
+    queue is fed by the servers (dashboard, API)."""
+    names = {"folder": "The photo folder", "md_json": "The detections file"}
+    names["deployments_csv"] = "The deployments CSV"
+    for key, what in names.items():
+        if params.get(key):
+            paths.within_data_root(Path(params[key]), what)
 
 
 def enqueue_ingest(
@@ -258,25 +299,35 @@ def enqueue_ingest(
     md_json: str | Path | None = None,
     *,
     deployments_csv: str | Path | None = None,
+    actor: auth.Actor | None = None,
 ) -> str:
+    """Queue an ingest (admins); every path must lie under DEERTRACK_DATA_ROOT."""
+    actor = _allowed(actor, auth.ADMIN, "ingest photos")
     params: dict[str, Any] = {"folder": str(Path(folder).resolve())}
     if md_json:
         params["md_json"] = str(Path(md_json).resolve())
     if deployments_csv:
         params["deployments_csv"] = str(Path(deployments_csv).resolve())
-    return _submit("ingest", ingest_task, params)
+    _confine(params)
+    return _submit("ingest", ingest_task, params, actor, actor=actor.as_dict())
 
 
 def enqueue_selftest(
-    seconds: float = 0.0, steps: int = 1, *, fail_attempts: int = 0, user_error: str = ""
+    seconds: float = 0.0,
+    steps: int = 1,
+    *,
+    fail_attempts: int = 0,
+    user_error: str = "",
+    actor: auth.Actor | None = None,
 ) -> str:
+    actor = _allowed(actor, auth.ADMIN, "run a self-test job")
     params = {
         "seconds": seconds,
         "steps": steps,
         "fail_attempts": fail_attempts,
         "user_error": user_error,
     }
-    return _submit("selftest", selftest_task, params)
+    return _submit("selftest", selftest_task, params, actor)
 
 
 def queue_length() -> int:

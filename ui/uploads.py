@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import zipfile
 from pathlib import Path
 
-from deertrack_core import settings
-from deertrack_core.errors import IngestError
+from deertrack_core import safezip, settings
 
 
 def upload_dir() -> Path:
@@ -18,24 +16,8 @@ def upload_dir() -> Path:
 
 
 def extract_zip(data, folder: Path) -> int:
-    """Unpack an uploaded zip into ``folder``; refuses members that would land outside it."""
-    try:
-        with zipfile.ZipFile(data) as zf:
-            root = folder.resolve()
-            for name in zf.namelist():
-                target = (folder / name).resolve()
-                if root not in target.parents and target != root:
-                    raise IngestError(
-                        f"The zip holds a path outside its folder: {name!r}.",
-                        "Zip the photo folder itself, without absolute or '..' paths.",
-                    )
-            zf.extractall(folder)
-            return sum(1 for i in zf.infolist() if not i.is_dir())
-    except zipfile.BadZipFile as exc:
-        raise IngestError(
-            f"The uploaded file is not a readable zip archive ({exc}).",
-            "Upload a .zip of the photo folder, or give a folder on the server instead.",
-        ) from exc
+    """Unpack an uploaded zip into ``folder`` within the size, file-count and ratio limits."""
+    return safezip.extract_zip(data, folder)
 
 
 def save_file(data: bytes, folder: Path, name: str) -> Path:

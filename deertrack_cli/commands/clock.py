@@ -7,7 +7,8 @@ import argparse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from deertrack_core import db, settings
+from deertrack_core import db
+from deertrack_core.auth import Actor
 from deertrack_core.errors import NotFoundError
 from deertrack_core.ingest import set_clock_offset
 from deertrack_core.models import Deployment, Image
@@ -80,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     with db.session_scope(args.url) as session:
         dep_id = _find(session, args.deployment)
         n = set_clock_offset(
-            session, dep_id, args.offset_seconds, args.user or settings.current_user()
+            session, dep_id, args.offset_seconds, actor=Actor.console(args.user or None)
         )
     print(f"deployment {dep_id}: clock offset {args.offset_seconds:g} s, {n} photos re-timed")
     return 0

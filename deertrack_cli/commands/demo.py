@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from deertrack_core import db, settings
+from deertrack_core.auth import Actor
 from deertrack_core.demo import load_demo
 from deertrack_core.demo.load import default_out_dir
 from deertrack_core.models import Image
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     with progress_bar("demo season", enabled=not args.no_progress) as bar:
         summary = load_demo(
             url, out_dir=args.out or default_out_dir(), seed=args.seed, n_deer=args.deer,
-            n_cameras=args.cameras, progress=bar,
+            n_cameras=args.cameras, progress=bar, actor=Actor.console(),
         )  # fmt: skip
     if not args.json:
         print(
@@ -98,7 +99,9 @@ def _first_reid_pass(url: str, args: argparse.Namespace) -> CalibratedPass | Non
         print("First re-identification pass: embedding crops, calibrating on the reviewed subset")
     with progress_bar("re-identification", enabled=not args.no_progress) as bar:
         try:
-            return calibrate_and_match(url, user="demo", target_precision=0.95, progress=bar)
+            return calibrate_and_match(
+                url, actor=Actor.console("demo"), target_precision=0.95, progress=bar
+            )
         except InsufficientEvidenceError as exc:
             print(f"first re-identification pass skipped: {exc.problem}")
             return None

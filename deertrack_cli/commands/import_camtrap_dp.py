@@ -7,6 +7,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from deertrack_core.auth import Actor
 from deertrack_core.errors import NotFoundError
 from deertrack_core.reports.camtrap_dp import import_package
 
@@ -32,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
         with zipfile.ZipFile(package) as zf:
             zf.extractall(target)
         package = next((p.parent for p in target.rglob("datapackage.json")), target)
-    summary = import_package(package, args.url)
+    summary = import_package(package, args.url, actor=Actor.console())
     print(
         f"imported {package}: {summary.deployments} deployments, {summary.images} media "
         f"({summary.images_skipped} already there), {summary.detections} detections, "

@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from deertrack_core.auth import Actor
 from deertrack_core.ingest import import_detections
 from deertrack_core.progress import progress_bar
 
@@ -31,7 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     with progress_bar("import", enabled=not args.no_progress) as bar:
-        summary = import_detections(args.file, url=args.url, threshold=args.threshold, progress=bar)
+        summary = import_detections(
+            args.file, url=args.url, threshold=args.threshold, progress=bar, actor=Actor.console()
+        )
     if args.json:
         print(json.dumps(summary.as_dict(), indent=2, default=str))
         return 0

@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from deertrack_core.auth import Actor
 from deertrack_core.ingest import ingest_folder
 from deertrack_core.ingest.layout import LAYOUTS
 from deertrack_core.progress import progress_bar
@@ -50,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
             deployments_csv=args.deployments,
             layout=args.layout,
             progress=bar,
+            actor=Actor.console(),
         )
     if args.json:
         print(json.dumps(summary.as_dict(), indent=2, default=str))

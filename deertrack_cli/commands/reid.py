@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from deertrack_core import settings
+from deertrack_core.auth import Actor
 from deertrack_core.progress import progress_bar
 from deertrack_core.reid.matching import NEW_INDIVIDUAL_MODES, match_pending
 from deertrack_core.reid.pipeline import calibrate_and_match
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     if args.calibrate is not None:
         with progress_bar("matching") as bar:
             calibrated = calibrate_and_match(
-                args.url, user=settings.current_user(), target_precision=args.calibrate,
+                args.url, actor=Actor.console(), target_precision=args.calibrate,
                 progress=bar,
             )  # fmt: skip
         print(

@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from deertrack_core import db, paths, settings
+from deertrack_core import auth, db, paths, settings
 from deertrack_core.demo.season import SYNTHETIC_NOTE, DemoManifest, TruthBox, generate_season
 from deertrack_core.errors import ConfigurationError
 from deertrack_core.ingest import import_detections, ingest_folder
@@ -82,12 +82,14 @@ def load_demo(
     n_cameras: int = 6,
     visits_per_deer: float = 7.0,
     progress: ProgressCallback | None = None,
+    actor: auth.Actor | None = None,
 ) -> DemoSummary:
     """Generate the demo season into ``out_dir`` (default ``<DATA_ROOT>/var/demo-season``), ingest
     it, import its boxes and store the reviewed ground-truth subset. Loading the same season
-    twice adds nothing."""
+    twice adds nothing. ``actor`` must be an admin."""
     out_dir = Path(out_dir) if out_dir is not None else default_out_dir()
     db.require_schema(db.get_engine(url))
+    actor = auth.require_url(url, actor, auth.ADMIN, "load the demo season")
     sign = signature(seed, n_deer, n_cameras, visits_per_deer)
     with db.session_scope(url) as session:
         _refuse_another_demo(session, sign)
@@ -99,9 +101,11 @@ def load_demo(
     t1 = time.perf_counter()
     ingested = ingest_folder(
         out_dir, url=url, deployments_csv=manifest.deployments_csv,
-        progress=_stage(progress, "ingesting"),
+        progress=_stage(progress, "ingesting"), actor=actor,
     )  # fmt: skip
-    imported = import_detections(manifest.md_json, url=url, progress=_stage(progress, "boxes"))
+    imported = import_detections(
+        manifest.md_json, url=url, progress=_stage(progress, "boxes"), actor=actor
+    )
     with db.session_scope(url) as session:
         tracks = assign_tracks(session)
         cutoff, known, reviewed = mark_reviewed(session, manifest, sign=sign)

@@ -9,6 +9,7 @@ import uuid
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from deertrack_core import auth
 from deertrack_core.errors import NotFoundError, ValidationError
 from deertrack_core.ingest.sequences import assign_sequences
 from deertrack_core.models import Correction, Deer, Deployment, Detection, Image
@@ -19,19 +20,29 @@ log = logging.getLogger(__name__)
 MAX_OFFSET_S = 10 * 366 * 86400
 
 
-def set_clock_offset(session: Session, deployment_id: int, offset_s: float, user: str) -> int:
+def set_clock_offset(
+    session: Session,
+    deployment_id: int,
+    offset_s: float,
+    user: str = "",
+    *,
+    actor: auth.Actor | None = None,
+    source: str = "",
+) -> int:
     """Set a deployment's clock offset and re-time all its photos; return how many were re-timed.
 
     ``captured_at = camera_time + offset_s`` for every timed photo; the deployment's start/end
     move by the change, bursts are regrouped, the first/last sightings of the deer seen on those
-    photos are recomputed, and a Correction row records who changed the offset from what to what.
-    The caller commits.
+    photos are recomputed, and a Correction row records who changed the offset from what to what
+    (``actor``, an admin; ``user`` names the laptop mode's implicit admin; ``source`` is noted
+    after the name, e.g. "CSV"). The caller commits.
     """
     offset_s = float(offset_s)
     if not abs(offset_s) <= MAX_OFFSET_S:  # also rejects NaN
         raise ValidationError(
             {"offset_s": f"{offset_s} s is not within ten years; give the offset in seconds"}
         )
+    actor = auth.require(session, actor, auth.ADMIN, "change a camera's clock", name=user)
     dep = session.get(Deployment, deployment_id)
     if dep is None:
         raise NotFoundError(
@@ -67,7 +78,7 @@ def set_clock_offset(session: Session, deployment_id: int, offset_s: float, user
             new_value=repr(offset_s),
             action="set_clock",
             action_id=uuid.uuid4().hex,
-            changed_by=user,
+            changed_by=f"{actor.name} ({source})" if source else actor.name,
         )
     )
     session.flush()

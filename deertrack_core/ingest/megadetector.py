@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from deertrack_core import db, paths
+from deertrack_core import auth, db, paths
 from deertrack_core.errors import ValidationError
 from deertrack_core.ingest.mdformat import (
     DEFAULT_THRESHOLD,
@@ -149,20 +149,25 @@ def import_detections(
     url: str | None = None,
     threshold: float | None = None,
     progress: ProgressCallback | None = None,
+    actor: auth.Actor | None = None,
 ) -> ImportSummary:
     """Import a MegaDetector output file (batch format 1.x or the v6 list) in one transaction.
 
     Keeps boxes whose confidence is at or above ``threshold`` (default: the file's
     ``detector_metadata.typical_detection_threshold``, else 0.2). Raises DetectionFileError for a
-    malformed file, naming the entry and the problem; then nothing is stored.
+    malformed file, naming the entry and the problem; then nothing is stored. ``actor`` must be
+    an admin; a signed-in user's file must lie under the data root.
     """
     if threshold is not None and not (0.0 <= float(threshold) <= 1.0):
         raise ValidationError({"threshold": f"{threshold} is not between 0 and 1"})
+    if actor is not None and actor.confined:
+        path = paths.within_data_root(path, "The detections file")
+    db.require_schema(db.get_engine(url))
+    auth.require_url(url, actor, auth.ADMIN, "import detections")
     parsed = parse_detection_file(Path(path))
     if threshold is None:
         threshold = parsed.typical_threshold
     threshold = DEFAULT_THRESHOLD if threshold is None else float(threshold)
-    db.require_schema(db.get_engine(url))
     total = len(parsed.entries)
     with db.session_scope(url) as session:
         base = paths.to_stored(Path(path).resolve().parent)

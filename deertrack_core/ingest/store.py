@@ -20,7 +20,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from deertrack_core import db, paths, settings
+from deertrack_core import auth, db, paths, settings
 from deertrack_core.errors import IngestError
 from deertrack_core.ingest.clock import set_clock_offset
 from deertrack_core.ingest.exif import PhotoInfo, PhotoReadError, read_photo
@@ -92,27 +92,39 @@ def ingest_folder(
     layout: str = "auto",
     progress: ProgressCallback | None = None,
     batch_size: int = BATCH_SIZE,
+    actor: auth.Actor | None = None,
 ) -> IngestSummary:
     """Ingest every photo under ``root``; see deertrack_core.ingest.layout for ``layout``.
 
     Photo paths are stored with :func:`deertrack_core.paths.to_stored`. Unreadable files are
     reported in ``failed`` and the run goes on; photos without a time are stored untimed.
+    ``actor`` must be an admin; a signed-in user's folder and CSV must lie under the data root.
     """
+    if actor is not None and actor.confined:  # before anything says whether the path exists
+        root = paths.within_data_root(root, "The photo folder")
+        if deployments_csv:
+            deployments_csv = paths.within_data_root(deployments_csv, "The deployments CSV")
     root = Path(root).expanduser()
     if not root.is_dir():
         raise IngestError(f"{root} is not a folder.", "Give the folder that holds the photos.")
     root = root.resolve()
+    db.require_schema(db.get_engine(url))
+    actor = auth.require_url(url, actor, auth.ADMIN, "ingest photos")
     rows = read_deployments_csv(Path(deployments_csv)) if deployments_csv else None
     locator = Locator(root, layout, rows)
-    db.require_schema(db.get_engine(url))
     # paths.to_stored resolves every path component (a syscall each); the walk already yields
     # paths under the resolved root, so store "<root as stored>/<path below it>".
     prefix = paths.to_stored(root, settings.data_root())
     prefix = "" if prefix == "." else prefix.rstrip("/") + "/"
 
     files, ignored = walk_images(root)
-    total = len(files)
     counts = _Counts()
+    if actor.confined:
+        for link in paths.links_outside(files):
+            files.remove(link)
+            reason = "a link to a file outside the data root (not followed)"
+            counts.failed.append(FileProblem(link.relative_to(root).as_posix(), reason))
+    total = len(files)
     dep_cache: dict[tuple[str, str], _DepRef] = {}
     applied_rows: set[int] = set()
     log.info("ingest %s: %d photos", root, total)
@@ -137,7 +149,7 @@ def ingest_folder(
                     counts.failed.append(FileProblem(rel.as_posix(), exc.problem))
                     continue
                 ready.append(_Ready(prefix + rel.as_posix(), result, place))
-            _store_batch(url, ready, counts, dep_cache, applied_rows)
+            _store_batch(url, ready, counts, dep_cache, applied_rows, actor)
             if progress:
                 progress(
                     min(start + batch_size, total),
@@ -195,27 +207,28 @@ def _store_batch(
     counts: _Counts,
     dep_cache: dict[tuple[str, str], _DepRef],
     applied_rows: set[int],
+    actor: auth.Actor,
 ) -> None:
     if not ready:
         return
     try:
-        _store(url, ready, counts, dep_cache, applied_rows)
+        _store(url, ready, counts, dep_cache, applied_rows, actor)
     except IntegrityError:
         # Another process stored some of these photos meanwhile: redo one photo at a time.
         log.info("batch collided with a concurrent ingest; storing one photo at a time")
         for item in ready:
             try:
-                _store(url, [item], counts, dep_cache, applied_rows)
+                _store(url, [item], counts, dep_cache, applied_rows, actor)
             except IntegrityError:
                 counts.duplicates += 1
 
 
-def _store(url, ready, counts, dep_cache, applied_rows) -> None:
+def _store(url, ready, counts, dep_cache, applied_rows, actor) -> None:
     """One transaction: deployments, then the new photos. Counts change only once committed."""
     local_cache = dict(dep_cache)
     local_applied = set(applied_rows)
     with db.session_scope(url) as session:
-        deps, created = _deployments(session, ready, local_cache, local_applied)
+        deps, created = _deployments(session, ready, local_cache, local_applied, actor)
         rows, changed, dups = _new_rows(session, ready, deps)
         if rows:
             session.execute(insert(Image), rows)
@@ -243,6 +256,7 @@ def _deployments(
     ready: Sequence[_Ready],
     cache: dict[tuple[str, str], _DepRef],
     applied_rows: set[int],
+    actor: auth.Actor,
 ) -> tuple[dict[tuple[str, str], _DepRef], int]:
     """The deployment of each placement, created when new; CSV attributes applied once per run."""
     created = 0
@@ -261,13 +275,15 @@ def _deployments(
             session.flush()
             created += 1
         if row is not None and row.line not in applied_rows:
-            _apply_row(session, dep, row, new=new)
+            _apply_row(session, dep, row, new=new, actor=actor)
             applied_rows.add(row.line)
         cache[key] = (dep.id, float(dep.clock_offset_s or 0.0))
     return cache, created
 
 
-def _apply_row(session: Session, dep: Deployment, row: DeploymentRow, *, new: bool) -> None:
+def _apply_row(
+    session: Session, dep: Deployment, row: DeploymentRow, *, new: bool, actor: auth.Actor
+) -> None:
     for attr in ("latitude", "longitude", "start", "end", "timezone", "notes"):
         value = getattr(row, attr)
         if value is not None:
@@ -278,7 +294,7 @@ def _apply_row(session: Session, dep: Deployment, row: DeploymentRow, *, new: bo
         dep.clock_offset_s = row.clock_offset_s
     else:
         # Photos stored earlier must move with the new offset (and it is audited).
-        set_clock_offset(session, dep.id, row.clock_offset_s, f"{settings.current_user()} (CSV)")
+        set_clock_offset(session, dep.id, row.clock_offset_s, actor=actor, source="CSV")
     session.flush()
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from deertrack_core import settings
+from deertrack_core.auth import ADMIN, Actor, require
 from deertrack_core.errors import ValidationError
 from deertrack_core.models import ReidSetting
 
@@ -70,16 +71,19 @@ def record(
     model: str,
     goal: str,
     evidence: dict[str, Any],
-    user: str,
+    user: str = "",
+    actor: Actor | None = None,
 ) -> ReidSetting:
     """Record ``threshold`` for ``model`` as the active one (a new reid_settings row; the caller
-    commits). Re-running matching afterwards applies it to pending detections."""
+    commits). Re-running matching afterwards applies it to pending detections. ``actor`` must be
+    an admin (``user`` names the laptop mode's implicit admin)."""
+    actor = require(session, actor, ADMIN, "apply a match threshold", name=user)
     if math.isnan(threshold) or not -1.0 <= threshold <= 1.0:
         raise ValidationError({"threshold": f"{threshold} is not a cosine similarity in [-1, 1]"})
     if not model:
         raise ValidationError({"model": "name the embedding model the threshold was measured on"})
     row = ReidSetting(
-        model=model, threshold=float(threshold), goal=goal, evidence=evidence, set_by=user
+        model=model, threshold=float(threshold), goal=goal, evidence=evidence, set_by=actor.name
     )
     session.add(row)
     session.flush()

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from deertrack_core import db
+from deertrack_core.auth import ADMIN, Actor, require_url
 from deertrack_core.progress import ProgressCallback
 from deertrack_core.reid import active
 from deertrack_core.reid.backfill import backfill
@@ -40,7 +41,8 @@ class CalibratedPass:
 def calibrate_and_match(
     url: str | None = None,
     *,
-    user: str,
+    user: str = "",
+    actor: Actor | None = None,
     goal: str = "precision",
     target_precision: float = 0.95,
     embedder: Any = None,
@@ -48,7 +50,8 @@ def calibrate_and_match(
 ) -> CalibratedPass:
     """Backfill the reviewed evidence, apply the threshold recommended for ``goal``, then match
     every pending detection. Raises ``InsufficientEvidenceError`` (with what to do) when too few
-    detections are reviewed."""
+    detections are reviewed. ``actor`` must be an admin (checked before anything runs)."""
+    actor = require_url(url, actor, ADMIN, "apply a match threshold", name=user)
     filled = backfill(url, embedder=embedder, progress=progress)
     with db.session_scope(url) as session:
         scores, same = evidence_pairs(session, filled.model)
@@ -58,7 +61,7 @@ def calibrate_and_match(
         label = f"precision>={target_precision:g}" if goal == "precision" else goal
         active.record(
             session, threshold, model=filled.model, goal=label,
-            evidence=calibrator.evidence(), user=user,
+            evidence=calibrator.evidence(), actor=actor,
         )  # fmt: skip
         at = calibrator.metrics_at(threshold)
     log.info("applied threshold %.3f (%s) for %s", threshold, label, filled.model)

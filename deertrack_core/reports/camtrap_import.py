@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import select
 
-from deertrack_core import db
+from deertrack_core import auth, db, paths
 from deertrack_core.errors import NotFoundError
 from deertrack_core.models import Deer, Deployment, Detection, Image, MatchStatus
 from deertrack_core.progress import ProgressCallback, noop
@@ -90,10 +90,18 @@ def _sex_age(sex: str | None, life_stage: str | None) -> str:
 
 
 def import_package(
-    folder: Path, url: str | None = None, *, progress: ProgressCallback | None = None
+    folder: Path,
+    url: str | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+    actor: auth.Actor | None = None,
 ) -> PackageImportSummary:
-    """Import the Camtrap DP package in ``folder``; return what was added."""
+    """Import the Camtrap DP package in ``folder``; return what was added. ``actor`` must be an
+    admin; a signed-in user's package must lie under the data root."""
     progress = progress or noop
+    if actor is not None and actor.confined:
+        folder = paths.within_data_root(folder, "The package folder")
+    auth.require_url(url, actor, auth.ADMIN, "import a Camtrap DP package")
     folder = Path(folder)
     if not (folder / "datapackage.json").is_file():
         raise NotFoundError(

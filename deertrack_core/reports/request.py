@@ -9,6 +9,7 @@ unless deployments are named and a session is given to check that they exist.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -38,6 +39,27 @@ FIELDS: tuple[str, ...] = (
 DEFAULT_GROUP_BY = "week"
 #: camtrapR's customary minDeltaTime for independent events.
 DEFAULT_INDEPENDENCE_MINUTES = 30.0
+#: No trail camera predates 1990; a date far beyond next year is a typo that would overflow the
+#: date arithmetic of the reports (9999-12-31 + one day).
+EARLIEST_DATE = dt.date(1990, 1, 1)
+#: More deployment ids than any archive holds: a longer list is an abuse of the API.
+MAX_DEPLOYMENTS = 10_000
+#: An independence interval longer than a year would merge a whole season into one event.
+MAX_INDEPENDENCE_MINUTES = 366 * 24 * 60
+
+
+MAX_ID = 2**31 - 1  # deployments.id is a 32-bit integer
+
+
+def _shown(value: Any, limit: int = 40) -> str:
+    """``repr(value)`` cut short: messages never echo a huge input back."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def latest_date(today: dt.date | None = None) -> dt.date:
+    """The last date a request may name: 31 December of next year."""
+    return dt.date((today or dt.date.today()).year + 1, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -80,17 +102,27 @@ def _choice(value: Any, name: str, choices: tuple[str, ...]) -> str | None:
 def _date(value: Any, name: str, problems: dict[str, str]) -> dt.date | None:
     if value is None or value == "":
         return None
+    parsed: dt.date | None = None
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str) and len(value) == 10:
+        parsed = value.date()
+    elif isinstance(value, dt.date):
+        parsed = value
+    elif isinstance(value, str) and len(value) == 10:
         try:
-            return dt.date.fromisoformat(value)
+            parsed = dt.date.fromisoformat(value)
         except ValueError:
             pass
-    problems[name] = f"{name} must be an ISO date like 2024-06-01 (got {value!r})"
-    return None
+    if parsed is None:
+        problems[name] = f"{name} must be an ISO date like 2024-06-01 (got {_shown(value)})"
+        return None
+    last = latest_date()
+    if not EARLIEST_DATE <= parsed <= last:
+        problems[name] = (
+            f"{name} must lie between {EARLIEST_DATE.isoformat()} and {last.isoformat()} "
+            f"(got {parsed.isoformat()})"
+        )
+        return None
+    return parsed
 
 
 def _minutes(value: Any, problems: dict[str, str]) -> float:
@@ -108,10 +140,15 @@ def _minutes(value: Any, problems: dict[str, str]) -> float:
         except ValueError:
             number = None
     if number is None or not math.isfinite(number):
-        problems[name] = f"{name} must be a number of minutes, 0 or more (got {value!r})"
+        problems[name] = f"{name} must be a number of minutes, 0 or more (got {_shown(value)})"
         return DEFAULT_INDEPENDENCE_MINUTES
     if number < 0:
         problems[name] = f"{name} must be 0 or more (got {value!r}); 0 counts every detection"
+        return DEFAULT_INDEPENDENCE_MINUTES
+    if number > MAX_INDEPENDENCE_MINUTES:
+        problems[name] = (
+            f"{name} must be at most {MAX_INDEPENDENCE_MINUTES} (a year; got {value!r})"
+        )
         return DEFAULT_INDEPENDENCE_MINUTES
     return number
 
@@ -121,23 +158,38 @@ def _deployment_ids(value: Any, problems: dict[str, str]) -> tuple[int, ...]:
     if value is None:
         return ()
     if isinstance(value, str | bytes | Mapping) or not hasattr(value, "__iter__"):
-        problems[name] = f"{name} must be a list of deployment ids like [1, 2] (got {value!r})"
+        problems[name] = (
+            f"{name} must be a list of deployment ids like [1, 2] (got {_shown(value)})"
+        )
+        return ()
+    # Counted before anything else is done with the items (a list may be huge).
+    items = list(itertools.islice(value, MAX_DEPLOYMENTS + 1))
+    if len(items) > MAX_DEPLOYMENTS:
+        size = len(value) if hasattr(value, "__len__") else f"more than {MAX_DEPLOYMENTS}"
+        problems[name] = (
+            f"{name} may name at most {MAX_DEPLOYMENTS} deployments (got {size}); "
+            "leave it out to include every deployment"
+        )
         return ()
     ids: set[int] = set()
     bad: list[Any] = []
-    for item in value:
+    for item in items:
         if isinstance(item, bool):
             bad.append(item)
-        elif isinstance(item, int) and item > 0:
+        elif isinstance(item, int) and 0 < item <= MAX_ID:
             ids.add(item)
-        elif isinstance(item, str) and item.strip().isdigit() and int(item) > 0:
+        elif (
+            isinstance(item, str)
+            and len(item) <= 18
+            and item.strip().isdigit()
+            and 0 < int(item) <= MAX_ID
+        ):
             ids.add(int(item))
         else:
             bad.append(item)
     if bad:
-        problems[name] = (
-            f"{name} must be positive integer deployment ids; not ids: {', '.join(map(repr, bad))}"
-        )
+        shown = ", ".join(_shown(b) for b in bad[:5]) + (", ..." if len(bad) > 5 else "")
+        problems[name] = f"{name} must be positive integer deployment ids; not ids: {shown}"
         return ()
     return tuple(sorted(ids))
 
@@ -167,9 +219,11 @@ def validate_export_request(data: Mapping[str, Any], *, session: Any = None) -> 
         raise ValidationError({"request": "the request must be an object of named fields"})
     problems: dict[str, str] = {}
     allowed = ", ".join(FIELDS)
-    for key in data:
-        if key not in FIELDS:
-            problems[str(key)] = f"unknown field {key!r}; allowed fields: {allowed}"
+    unknown = [key for key in data if key not in FIELDS]
+    for key in unknown[:5]:
+        problems[str(key)[:40]] = f"unknown field {_shown(key)}; allowed fields: {allowed}"
+    if len(unknown) > 5:
+        problems["request"] = f"{len(unknown)} unknown fields; allowed fields: {allowed}"
 
     report_type = data.get("report_type")
     if report_type is None or report_type == "":
@@ -178,7 +232,8 @@ def validate_export_request(data: Mapping[str, Any], *, session: Any = None) -> 
         )
     elif _choice(report_type, "report_type", REPORT_TYPES) is None:
         problems["report_type"] = (
-            f"report_type {report_type!r} is not known; choose one of {', '.join(REPORT_TYPES)}"
+            f"report_type {_shown(report_type)} is not known; choose one of "
+            f"{', '.join(REPORT_TYPES)}"
         )
 
     start = _date(data.get("start_date"), "start_date", problems)
@@ -190,7 +245,9 @@ def validate_export_request(data: Mapping[str, Any], *, session: Any = None) -> 
     if group_by is None or group_by == "":
         group_by = DEFAULT_GROUP_BY
     elif _choice(group_by, "group_by", GROUP_BY) is None:
-        problems["group_by"] = f"group_by must be one of {', '.join(GROUP_BY)} (got {group_by!r})"
+        problems["group_by"] = (
+            f"group_by must be one of {', '.join(GROUP_BY)} (got {_shown(group_by)})"
+        )
 
     minutes = _minutes(data.get("independence_minutes"), problems)
     deployments = _deployment_ids(data.get("deployments"), problems)

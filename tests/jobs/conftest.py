@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.auth.conftest import people  # noqa: F401 - a fixture: one user of each role
 from tests.conftest import (
     REDIS_TEST_URL,
     ROOT,
@@ -33,6 +34,20 @@ def pg_jobs_url(tmp_path_factory) -> Iterator[str]:
     with scratch_database("postgresql", tmp_path_factory.mktemp("jobs"), "dt_jobs") as url:
         Base.metadata.create_all(db.get_engine(url))
         yield url
+
+
+@pytest.fixture(autouse=True)
+def jobs_database(tmp_path, monkeypatch) -> Iterator[str]:
+    """A migrated SQLite database as the configured one: producers check the caller's role there
+    (no user accounts: the laptop mode's implicit admin). Tests that use ``engine`` replace it."""
+    from deertrack_core import db
+    from deertrack_core.models import Base
+
+    url = f"sqlite:///{tmp_path / 'configured.db'}"
+    Base.metadata.create_all(db.get_engine(url))
+    monkeypatch.setenv("DEERTRACK_DATABASE_URL", url)
+    yield url
+    db.dispose(url)
 
 
 @pytest.fixture(params=STORE_KINDS)

@@ -13,6 +13,8 @@ from deertrack_core.models import Deer, Deployment, Detection, Image
 from jobs import tasks
 from tests.jobs.conftest import wait_for
 
+#: The laptop mode (no user accounts) answers requests from this machine only.
+LOOPBACK = ("127.0.0.1", 50000)
 GOOD_PDF = {
     "report_type": "seasonal_activity",
     "start_date": "2024-06-01",
@@ -23,7 +25,7 @@ GOOD_PDF = {
 
 @pytest.fixture
 def client(redis_queue) -> TestClient:
-    return TestClient(create_app())
+    return TestClient(create_app(), client=LOOPBACK)
 
 
 def test_valid_request_is_accepted_and_queued(client):
@@ -158,7 +160,7 @@ def test_export_end_to_end_through_a_worker(
     pytest.importorskip("deertrack_core.reports.build")
     pytest.importorskip(f"deertrack_core.reports.{module}")
     seed_archive(session)
-    client = TestClient(create_app())
+    client = TestClient(create_app(), client=LOOPBACK)
     start_worker()
     job_id = client.post(
         f"/api/exports/{family}", json={**GOOD_PDF, "report_type": report_type}
@@ -179,6 +181,6 @@ def test_export_end_to_end_through_a_worker(
 def test_unmigrated_database_is_503_with_the_fix(tmp_path, monkeypatch):
     monkeypatch.delenv("DEERTRACK_REDIS_URL", raising=False)
     monkeypatch.setenv("DEERTRACK_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
-    response = TestClient(create_app()).get("/api/jobs")
+    response = TestClient(create_app(), client=LOOPBACK).get("/api/jobs")
     assert response.status_code == 503
     assert "deertrack migrate" in response.json()["detail"]["fix"]

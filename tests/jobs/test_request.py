@@ -128,3 +128,49 @@ def test_existing_deployments_pass(session):
     existing = session.query(Deployment.id).scalar()
     req = validate_export_request({**GOOD, "deployments": [str(existing)]}, session=session)
     assert req.deployments == (existing,)
+
+
+# --- bounds: what an attacker (or a typo) sends -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("end_date", "9999-12-31"), ("start_date", "0001-01-01"), ("end_date", "1989-12-31")],
+)
+def test_dates_outside_1990_to_next_year_are_refused(field, value):
+    data = {**GOOD, field: value}
+    if field == "end_date":
+        data["start_date"] = None
+    assert "must lie between 1990-01-01 and" in problems_of(data)[field]
+
+
+def test_the_last_day_of_next_year_is_allowed():
+    last = dt.date(dt.date.today().year + 1, 12, 31)
+    assert validate_export_request({**GOOD, "end_date": last.isoformat()}).end_date == last
+    assert "must lie" in problems_of({**GOOD, "end_date": last + dt.timedelta(days=1)})["end_date"]
+
+
+def test_a_huge_deployment_list_is_refused_by_its_length():
+    problem = problems_of({**GOOD, "deployments": list(range(1, 300_001))})["deployments"]
+    assert problem.startswith("deployments may name at most 10000 deployments (got 300000)")
+    endless = iter(int, 1)  # never ends: counting must stop by itself
+    assert "at most 10000" in problems_of({**GOOD, "deployments": endless})["deployments"]
+
+
+@pytest.mark.parametrize("bad", [2**31, 10**30, "99999999999999999999999"])
+def test_deployment_ids_beyond_the_column_are_refused(bad):
+    assert "not ids" in problems_of({**GOOD, "deployments": [1, bad]})["deployments"]
+
+
+def test_an_independence_interval_over_a_year_is_refused():
+    assert (
+        "at most 527040"
+        in problems_of({**GOOD, "independence_minutes": 1e300})["independence_minutes"]
+    )
+
+
+def test_messages_never_echo_a_huge_input():
+    found = problems_of(
+        {"report_type": "x" * 100_000, "y" * 100_000: 1, **{str(i): 1 for i in range(50)}}
+    )
+    assert sum(len(k) + len(v) for k, v in found.items()) < 3000

@@ -1,0 +1,104 @@
+"""Provenance and the population report on a real archive (SQLite and PostgreSQL): reviewed
+deer, then machine matching through the real matcher, then every estimator with both intervals."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from deertrack_core.analysis import occasions, provenance
+from deertrack_core.analysis.load import load_detections
+from deertrack_core.analysis.population import population_from_session
+from deertrack_core.reid.matching import match_pending
+from tests.reid_match.builders import Archive, near, unit
+
+MODEL = "test-model"
+T0 = dt.datetime(2026, 5, 4, 6, 0)  # a Monday
+
+
+@pytest.fixture
+def season(session, monkeypatch):
+    """Five deer reviewed in the first fortnight, then four weeks matched by the machine."""
+    monkeypatch.setenv("DEERTRACK_EMBEDDER", MODEL)
+    rng = np.random.default_rng(4)
+    centres = unit(rng, 5, 16)
+    arc = Archive(session, model=MODEL)
+    herd = [arc.deer(f"D{i}") for i in range(5)]
+    minutes = lambda week, i: week * 7 * 1440 + i * 97  # noqa: E731
+    for k, (deer, centre) in enumerate(zip(herd, centres, strict=True)):
+        for week in (0, 1):
+            arc.detection(near(rng, centre, 1, 0.05)[0], deer=deer, minutes=minutes(week, k))
+    for week in range(2, 6):
+        for k in rng.choice(5, size=3, replace=False):
+            arc.detection(near(rng, centres[k], 1, 0.05)[0], minutes=minutes(week, int(k)))
+    session.commit()
+    summary = match_pending(threshold=0.9, new_individuals="create")
+    assert summary.auto > 0
+    return {"herd": herd, "weeks": 6}
+
+
+def test_provenance_of_every_detection_and_the_machine_decisions(season, session):
+    df = load_detections(session)
+    counts = provenance.counts(df)
+    assert counts["confirmed"] == 10 and counts["automatic"] == 12
+    decided = provenance.attach_decisions(session, df)
+    machine = decided[decided["provenance"] == "automatic"]
+    assert set(machine["identity_model"]) == {MODEL}
+    assert set(machine["identity_threshold"]) == {0.9}
+    assert decided.loc[decided["provenance"] == "confirmed", "identity_model"].isna().all()
+    assert provenance.machine_summary(decided) == f"{MODEL} at threshold 0.900"
+
+
+def test_confirmed_only_blanks_machine_identities_but_keeps_the_boxes(season, session):
+    everything = load_detections(session)
+    confirmed = load_detections(session, confirmed_only=True)
+    assert len(confirmed) == len(everything)
+    assert confirmed["deer_id"].notna().sum() == 10
+    assert (confirmed.loc[confirmed["deer_id"].isna(), "provenance"] == "automatic").all()
+
+
+def test_population_report_has_both_intervals_for_every_model(season, session):
+    report = population_from_session(session, occasion="week", replicates=40, seed=3)
+    assert report.occasions == season["weeks"]
+    assert report.seen == 5
+    assert report.machine_model == f"{MODEL} at threshold 0.900"
+    assert report.calibration["model"] == MODEL
+    rows = {r["model"]: r for r in report.model_rows()}
+    assert set(rows) == {"M0", "Mt", "Mb", "Mh2"}
+    for row in rows.values():
+        if row["estimate"] is None:
+            continue
+        s, i = row["sampling"], row["with_id_error"]
+        if s["lower"] is not None:
+            assert s["lower"] <= row["estimate"] <= s["upper"]
+        assert i["lower"] <= i["estimate"] <= i["upper"]
+    assert report.id_error.units == 12  # one decision per machine detection (no bursts)
+    as_json = report.as_dict()
+    assert as_json["identities"] == "confirmed and automatic identities"
+    assert as_json["id_error"]["replicates"] == 40
+
+
+def test_confirmed_only_report_has_the_sampling_interval_twice_and_says_why(season, session):
+    report = population_from_session(session, occasion="week", confirmed_only=True,
+                                     replicates=10)  # fmt: skip
+    assert "confirmed identities only" in report.id_note
+    for row in report.model_rows():
+        if row["sampling"]["lower"] is not None:
+            assert row["with_id_error"]["lower"] == row["sampling"]["lower"]
+
+
+def test_occasions_without_any_camera_are_left_out():
+    deps = pd.DataFrame({
+        "station": ["A", "B"], "camera": ["", ""],
+        "start": pd.to_datetime(["2024-06-03", "2024-06-03"]),
+        "end": pd.to_datetime(["2024-06-10 00:00", "2024-06-05 12:00"]),
+        "first_photo": pd.NaT, "last_photo": pd.NaT,
+    })  # fmt: skip
+    effort = occasions.station_effort(deps, dt.date(2024, 6, 3), dt.date(2024, 6, 23), "week")
+    assert effort.loc["A"].tolist() == [7.0, 0.0, 0.0]
+    assert effort.loc["B"].tolist() == [2.5, 0.0, 0.0]
+    days = occasions.station_effort(deps, dt.date(2024, 6, 3), dt.date(2024, 6, 5), "day")
+    assert days.loc["B"].tolist() == [1.0, 1.0, 0.5]

@@ -90,7 +90,7 @@ def lincoln_petersen(history: pd.DataFrame) -> AbundanceEstimate:
     if limits is None:
         note += (
             f"; every deer of one half was also seen in the other, so no unseen deer are "
-            f"suggested (N̂ = the {seen} seen) and the variance is 0: no sampling interval"
+            f"suggested (the estimate is the {seen} seen) and the variance is 0: no sampling interval"
         )
         return AbundanceEstimate(name, round(n_hat, 1), None, None, k, note)
     return AbundanceEstimate(
@@ -139,7 +139,9 @@ def schnabel(history: pd.DataFrame) -> AbundanceEstimate:
     if raw < seen:
         # N cannot be below the deer seen: hold the estimate (and the limits) at that floor.
         n_hat = float(seen)
-        note += f"; the formula gives {raw:.1f}, below the {seen} deer seen, so N̂ = {seen}"
+        note += (
+            f"; the formula gives {raw:.1f}, below the {seen} deer seen, so the estimate is {seen}"
+        )
         if upper < seen:
             note += (
                 " and the whole interval would lie below it: the captures do not fit a closed "

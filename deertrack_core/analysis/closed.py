@@ -359,7 +359,7 @@ def fit(
         # Every deer seen so often that no unseen one is suggested: N̂ = M and no spread.
         return ModelFit(model, d.seen, d.occasions, float(d.seen), 0.0, None, None, label,
                         ll_hat, k, aicc, None, None, params,
-                        note=f"no unseen deer suggested (N̂ equals the {d.seen} seen); the "
+                        note=f"no unseen deer suggested (the estimate equals the {d.seen} seen); the "
                              "sampling interval is degenerate, so none is given")  # fmt: skip
     if not math.isfinite(var_a):
         notes.append("flat likelihood: no standard error")

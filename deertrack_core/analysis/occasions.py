@@ -15,6 +15,9 @@ import pandas as pd
 from deertrack_core.analysis.activity import GroupBy, all_periods, period_start
 from deertrack_core.analysis.effort import operating_periods
 
+#: "22 weekly occasions"
+ADJECTIVE = {"day": "daily", "week": "weekly", "month": "monthly"}
+
 
 def periods(start: dt.date, end: dt.date, occasion: GroupBy) -> pd.DatetimeIndex:
     """The first day of every occasion that overlaps ``[start, end]``."""

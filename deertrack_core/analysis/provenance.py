@@ -6,7 +6,8 @@ Every detection's identity is one of:
 * ``automatic``: the machine decided: matched at or above the recorded threshold (``auto``), or
   created a new individual because nothing reached it (``new``); the model and threshold of
   the decision come from the logged scores (:func:`attach_decisions`);
-* ``proposed``: no identity taken: candidates wait for a reviewer (or matching has not run);
+* ``proposed``: no identity taken: candidates wait for a reviewer;
+* ``unidentified``: no identity and none proposed (matching has not run, or not an animal box);
 * ``rejected``: a reviewer said it is not a deer.
 
 Counts of individuals use ``confirmed`` and ``automatic`` identities by default, or
@@ -30,6 +31,7 @@ class Provenance(enum.StrEnum):
     CONFIRMED = "confirmed"
     AUTOMATIC = "automatic"
     PROPOSED = "proposed"
+    UNIDENTIFIED = "unidentified"
     REJECTED = "rejected"
 
 
@@ -47,7 +49,8 @@ def classify(match_status: pd.Series, deer_id: pd.Series) -> pd.Series:
     """The :class:`Provenance` of each detection from its match status and deer."""
     status = match_status.astype("string").fillna(MatchStatus.PENDING.value).to_numpy()
     has_deer = deer_id.notna().to_numpy()
-    out = np.full(len(status), Provenance.PROPOSED.value, dtype=object)
+    out = np.full(len(status), Provenance.UNIDENTIFIED.value, dtype=object)
+    out[status == MatchStatus.PROPOSED.value] = Provenance.PROPOSED.value
     out[np.isin(status, MACHINE) & has_deer] = Provenance.AUTOMATIC.value
     out[np.isin(status, HUMAN) & has_deer] = Provenance.CONFIRMED.value
     out[status == MatchStatus.REJECTED.value] = Provenance.REJECTED.value

@@ -32,7 +32,7 @@ from deertrack_core.reid.same_probability import SameProbability  # noqa: E402
 
 BASE = dict(n=60, occasions=6, p=0.25, diff_mean=0.45, diff_sd=0.08)
 SCENARIOS = {
-    # threshold 0.85: almost no false matches, many false new individuals
+    # a cautious threshold: almost no false matches, many false new individuals
     "splits": dict(BASE, threshold=0.76),
     # the CI test's scenario: a few percent of each
     "errors": dict(BASE, threshold=0.70),
@@ -40,8 +40,8 @@ SCENARIOS = {
     "merges": dict(BASE, threshold=0.62),
     # well separated scores: next to no identification error (ID-aware ≈ naive)
     "clean": dict(BASE, diff_mean=0.35, diff_sd=0.06, threshold=0.62),
-    # heterogeneous catchability (a third of the deer caught half as often), fitted with Mh2
-    "heterogeneity": dict(BASE, threshold=0.70, p=0.35, p_low=0.12, p_low_share=0.4),
+    # heterogeneous catchability (40 % of the deer caught a third as often), fitted with Mh2
+    "heterogeneity": dict(BASE, occasions=10, threshold=0.70, p=0.35, p_low=0.12, p_low_share=0.4),
 }
 
 

@@ -63,6 +63,15 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _left_out(report) -> str:
+    parts = []
+    if report.dropped_occasions:
+        parts.append(f"{report.dropped_occasions} without cameras")
+    if report.unidentified_occasions:
+        parts.append(f"{report.unidentified_occasions} with deer photos but no counted identity")
+    return f" ({' and '.join(parts)} left out)" if parts else ""
+
+
 def _interval(lo, hi) -> str:
     return f"{lo:.1f} – {hi:.1f}" if lo is not None and hi is not None else "–"
 
@@ -72,12 +81,7 @@ def text(report) -> str:
     d = report.detections
     lines = [
         f"Population size, {report.start} to {report.end}, {report.occasions} "
-        f"{ADJECTIVE[report.occasion]} occasions"
-        + (
-            f" ({report.dropped_occasions} without cameras left out)"
-            if report.dropped_occasions
-            else ""
-        ),  # fmt: skip
+        f"{ADJECTIVE[report.occasion]} occasions" + _left_out(report),
         f"Counting {report.identities}: {report.seen} deer in the capture history "
         f"(detections: {d['confirmed']} confirmed, {d['automatic']} automatic, "
         f"{d['proposed'] + d['unidentified']} proposed or not matched)",

@@ -65,3 +65,18 @@ def station_effort(
     table.index.name = "station"
     table.columns.name = "occasion"
     return table
+
+
+def without_identities(df: pd.DataFrame, starts: pd.DatetimeIndex, occasion: GroupBy) -> np.ndarray:
+    """Occasions whose animal photos carry no counted identity at all (nobody reviewed them,
+    under "confirmed only", or the machine only proposed): no evidence of who was there, so a
+    capture history must not read them as "nobody seen". Boolean per occasion start."""
+    if df.empty or not len(starts):
+        return np.zeros(len(starts), dtype=bool)
+    boxes = df[df["provenance"] != "rejected"] if "provenance" in df.columns else df
+    idx = occasion_index(boxes["captured_at"], starts, occasion)
+    ok = idx >= 0
+    photographed = np.bincount(idx[ok], minlength=len(starts)) > 0
+    named = boxes["deer_id"].notna().to_numpy()[ok]
+    identified = np.bincount(idx[ok][named], minlength=len(starts)) > 0
+    return photographed & ~identified

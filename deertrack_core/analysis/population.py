@@ -42,6 +42,7 @@ class PopulationReport:
     end: dt.date
     occasions: int  # occasions used (with at least one camera operating)
     dropped_occasions: int  # occasions left out: no camera operating
+    unidentified_occasions: int  # left out: animals photographed, none identified
     confirmed_only: bool
     seen: int  # distinct deer in the capture history
     detections: dict[str, int]  # detections by provenance
@@ -94,6 +95,7 @@ class PopulationReport:
             "end": self.end.isoformat(),
             "occasions": self.occasions,
             "dropped_occasions": self.dropped_occasions,
+            "unidentified_occasions": self.unidentified_occasions,
             "identities": self.identities,
             "confirmed_only": self.confirmed_only,
             "machine_identities": self.machine_model,
@@ -142,7 +144,8 @@ def estimate_population(
     keep = np.ones(len(starts), dtype=bool)
     if effort is not None:
         keep = effort.reindex(starts, fill_value=0.0).to_numpy() > 0
-    used = starts[keep]
+    blind = occasions.without_identities(df, starts, occasion) & keep
+    used = starts[keep & ~blind]
     ids = df[df["deer_id"].notna()].copy()
     idx = occasions.occasion_index(ids["captured_at"], used, occasion)
     ids = ids[idx >= 0].assign(occasion=idx[idx >= 0])
@@ -183,7 +186,8 @@ def estimate_population(
         )  # fmt: skip
     return PopulationReport(
         occasion=occasion, start=start, end=end, occasions=len(used),
-        dropped_occasions=int((~keep).sum()), confirmed_only=confirmed_only, seen=data.seen,
+        dropped_occasions=int((~keep).sum()), unidentified_occasions=int(blind.sum()),
+        confirmed_only=confirmed_only, seen=data.seen,
         detections=counts, simple=simple, models=fits, id_error=result, id_note=note,
         history=history,
     )  # fmt: skip

@@ -135,6 +135,8 @@ def secr_files(season: Season, session_name: str = "DeerTrack") -> dict[str, str
     keys = detector_ids(coords.index)
     x, y = project_metres(coords["latitude"].to_numpy(), coords["longitude"].to_numpy())
     effort = season.effort.reindex(coords.index, fill_value=0.0)
+    # An occasion whose deer photos carry no counted identity was not sampled for identities.
+    effort.loc[:, unsampled(season)] = 0.0
     traps = ["# Detector x y usage (trap nights per occasion; binary.usage = FALSE)"]
     for (station, row), xi, yi in zip(effort.iterrows(), x, y, strict=True):
         usage = " ".join(f"{v:g}" for v in row.round(3).to_numpy())
@@ -168,7 +170,8 @@ def secr_files(season: Season, session_name: str = "DeerTrack") -> dict[str, str
         '                      binary.usage = FALSE, covnames = "SexAge")\n'
         "  summary(ch)\n\n"
         "traps.txt: detector x y (metres east/north of the stations' centre, equirectangular)\n"
-        "and the trap nights each detector ran in each occasion (0 = not operating).\n"
+        "and the trap nights each detector ran in each occasion (0 = not operating, or deer\n"
+        "photographed but none identified yet under the identities counted).\n"
         "stations.csv: detector ids, station names and coordinates; deer.csv: deer ids and\n"
         "names; occasions.csv: the dates of each occasion.\n"
     )
@@ -194,9 +197,16 @@ def _occasion_table(season: Season) -> pd.DataFrame:
     })  # fmt: skip
 
 
+def unsampled(season: Season) -> np.ndarray:
+    """Occasions where deer were photographed but none has a counted identity (see
+    :func:`occasions.without_identities`): not evidence that nobody was there."""
+    return occasions.without_identities(season.detections, season.starts, season.occasion)
+
+
 def mark_inp(season: Season) -> str:
-    """MARK encounter histories over the occasions with any camera operating."""
-    used = season.effort.sum(axis=0).to_numpy() > 0
+    """MARK encounter histories over the occasions with any camera operating and identities."""
+    blind = unsampled(season)
+    used = (season.effort.sum(axis=0).to_numpy() > 0) & ~blind
     columns = np.flatnonzero(used)
     seen = _sightings(season)
     seen = seen[np.isin(seen["occasion"], columns)]
@@ -207,8 +217,11 @@ def mark_inp(season: Season) -> str:
         + " ".join(season.starts[columns].strftime("%Y-%m-%d"))
         + " */",
     ]
-    if (~used).any():
-        lines.append(f"/* {int((~used).sum())} occasions without any camera left out */")
+    if (~used & ~blind).any():
+        lines.append(f"/* {int((~used & ~blind).sum())} occasions without any camera left out */")
+    if blind.any():
+        lines.append(f"/* {int(blind.sum())} occasions whose deer photos have no counted identity "
+                     "(not reviewed) left out */")  # fmt: skip
     for deer_id, rows in seen.groupby("deer_id"):
         h = ["0"] * len(columns)
         for o in rows["occasion"]:

@@ -75,3 +75,22 @@ def test_occasions_without_any_camera_are_left_out():
     assert effort.loc["B"].tolist() == [2.5, 0.0, 0.0]
     days = occasions.station_effort(deps, dt.date(2024, 6, 3), dt.date(2024, 6, 5), "day")
     assert days.loc["B"].tolist() == [1.0, 1.0, 0.5]
+
+
+def test_occasions_with_photos_but_no_counted_identity_are_not_read_as_empty():
+    starts = occasions.periods(dt.date(2024, 6, 3), dt.date(2024, 6, 23), "week")
+    df = pd.DataFrame({
+        "captured_at": pd.to_datetime(["2024-06-03 06:00", "2024-06-11 06:00",
+                                       "2024-06-12 07:00", "2024-06-20 08:00"]),
+        "deer_id": pd.array([1, None, None, None], dtype="Int64"),
+        "provenance": ["confirmed", "automatic", "proposed", "rejected"],
+    })  # fmt: skip
+    # week 1: identified; week 2: photos, none counted; week 3: only a rejected box
+    assert occasions.without_identities(df, starts, "week").tolist() == [False, True, False]
+
+
+def test_confirmed_only_leaves_out_the_weeks_nobody_reviewed(season, session):
+    report = population_from_session(session, occasion="week", confirmed_only=True,
+                                     replicates=5)  # fmt: skip
+    assert report.unidentified_occasions == 4  # weeks 3-6: only machine identities
+    assert report.occasions == 2

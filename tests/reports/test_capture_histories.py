@@ -88,7 +88,10 @@ def test_mark_inp_leaves_out_occasions_without_cameras(archive, make_request, tm
     assert "occasions without any camera left out" in text
     lengths = {len(line.split("*/")[1].split()[0]) for line in text.splitlines()
                if line.rstrip().endswith(";")}  # fmt: skip
-    assert lengths == {10}  # 1-10 June: A ran; 11-14 June: nothing
+    # 1-10 June: A ran; 11-14 June: nothing; 2 June: only an unidentified deer, so no evidence
+    # of which deer were there
+    assert lengths == {9}
+    assert "1 occasions whose deer photos have no counted identity" in text
 
 
 def test_detection_history_is_camtrapr_style(archive, make_request, tmp_path, db_url):

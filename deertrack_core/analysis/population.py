@@ -243,6 +243,25 @@ def rescore_machine(session: Session, model: str, df: pd.DataFrame) -> pd.DataFr
     return out
 
 
+def _with_decisions(session: Session, df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with each automatic row's ``track_id``, ``candidates`` and ``match_score`` (read
+    for those rows only: the candidates are JSON, costly to read for a whole archive)."""
+    from sqlalchemy import select
+
+    from deertrack_core.analysis.load import frame
+    from deertrack_core.models import Detection
+
+    ids = df.loc[df["provenance"] == provenance.Provenance.AUTOMATIC.value, "detection_id"]
+    wanted = set(ids.astype(int))
+    stmt = select(Detection.id, Detection.track_id, Detection.candidates, Detection.match_score)
+    stmt = stmt.where(Detection.match_status.in_(provenance.MACHINE))
+    cols = ["detection_id", "track_id", "candidates", "match_score"]
+    extra = frame(session.connection().execute(stmt), cols)
+    extra = extra[extra["detection_id"].isin(wanted)]
+    base = df.drop(columns=[c for c in cols[1:] if c in df.columns])
+    return base.merge(extra, on="detection_id", how="left")
+
+
 def _canonical_ids(session: Session) -> dict[int, int]:
     from deertrack_core.analysis.load import load_deer
 
@@ -265,15 +284,22 @@ def population_from_session(
     confirmed_only: bool = False,
     replicates: int = REPLICATES,
     seed: int = 0,
+    detections: pd.DataFrame | None = None,
 ) -> PopulationReport:
-    """Load a range's detections, effort and evidence and run :func:`estimate_population`."""
+    """Load a range's detections, effort and evidence and run :func:`estimate_population`.
+
+    ``detections``: the range's rows already loaded (with the same scope), e.g. by a report;
+    the machine decisions' candidates are then read for the automatic rows only.
+    """
     from deertrack_core.analysis.load import load_deployments, load_detections
     from deertrack_core.reid.calibration import InsufficientEvidenceError
     from deertrack_core.reid.same_probability import from_session
 
-    cols = ["captured_at", "match_score", "track_id", "candidates"]
-    df = load_detections(session, start=start, end=end, deployments=deployments, columns=cols,
-                         confirmed_only=confirmed_only)  # fmt: skip
+    if detections is None:
+        df = load_detections(session, start=start, end=end, deployments=deployments,
+                             columns=["match_score"], confirmed_only=confirmed_only)  # fmt: skip
+    else:
+        df = detections
     if start is None or end is None:
         if df.empty:
             today = dt.date.today()
@@ -291,7 +317,7 @@ def population_from_session(
         try:
             same = from_session(session)
             calibration, lr = same.as_dict(), same.likelihood_ratio
-            df = rescore_machine(session, same.model, df)
+            df = rescore_machine(session, same.model, _with_decisions(session, df))
         except InsufficientEvidenceError as exc:
             why = f"no ID-error interval: {exc.problem}"
     report = estimate_population(

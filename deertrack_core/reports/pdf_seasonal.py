@@ -29,7 +29,7 @@ def prepare(session, inputs: ReportInputs, progress: ProgressCallback) -> Report
     report = population_from_session(
         session, start=inputs.start, end=inputs.end,
         deployments=getattr(inputs.request, "deployments", ()), occasion=inputs.group_by,
-        confirmed_only=inputs.confirmed_only,
+        confirmed_only=inputs.confirmed_only, detections=inputs.detections,
     )  # fmt: skip
     return replace(inputs, extra={**inputs.extra, "population": report})
 

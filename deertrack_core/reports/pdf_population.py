@@ -17,6 +17,18 @@ def _num(v, digits: int = 1) -> str:
     return "–" if v is None else f"{v:.{digits}f}"
 
 
+def _left_out(report: PopulationReport) -> str:
+    parts = []
+    if report.dropped_occasions:
+        parts.append(f"{report.dropped_occasions} with no camera operating")
+    if report.unidentified_occasions:
+        parts.append(
+            f"{report.unidentified_occasions} whose deer photos have no counted identity yet "
+            "(no evidence of which deer were there)"
+        )
+    return f" (leaving out {' and '.join(parts)})" if parts else ""
+
+
 def chart_rows(report: PopulationReport) -> list[dict]:
     rows = []
     for r in report.model_rows():
@@ -35,13 +47,7 @@ def section(report: PopulationReport, scope: str) -> list:
     occ = ADJECTIVE.get(report.occasion, "")
     intro = (
         f"Capture histories of identified deer ({report.identities}) over {report.occasions} "
-        f"{occ} occasions"
-        + (
-            f", leaving out {report.dropped_occasions} with no camera operating"
-            if report.dropped_occasions
-            else ""
-        )  # fmt: skip
-        + f": {report.seen} deer. Models assume a closed population (no births, deaths or "
+        f"{occ} occasions{_left_out(report)}: {report.seen} deer. Models assume a closed population (no births, deaths or "
         "movement in or out during the range). <b>Sampling only</b> treats every identity as "
         "right; <b>with ID error</b> also carries the machine's identification error: its "
         "identities are redrawn from the score evidence calibrated on reviewed pairs, the "

@@ -120,3 +120,12 @@ def test_other_species_are_not_deer():
     df = pd.DataFrame({"species": ["white-tailed deer", "Procyon lotor", None, "Odocoileus"],
                        "deer_id": [None, None, None, None]})  # fmt: skip
     assert ch.is_deer(df).tolist() == [True, False, True, True]
+
+
+@sqlite_only
+def test_secr_usage_is_zero_where_no_identity_was_counted(archive, make_request, tmp_path, db_url):
+    files = unzip(build_export(make_request("secr_capthist", group_by="day"), tmp_path,
+                               url=db_url))  # fmt: skip
+    traps = {t.split()[0]: t.split()[3:] for t in files["traps.txt"].splitlines()[1:]}
+    # Station A ran 1-10 June; on 2 June it photographed only an unidentified deer.
+    assert traps["A"][:4] == ["1", "0", "1", "1"]

@@ -40,7 +40,13 @@ log = logging.getLogger(__name__)
 
 #: URL family -> file format of the report types posted there.
 FAMILIES = {"pdf": "pdf", "csv": "csv", "camtrap-dp": "zip"}
-MEDIA_TYPES = {".pdf": "application/pdf", ".csv": "text/csv", ".zip": "application/zip"}
+#: URL families that take named report types rather than a file format.
+TYPE_FAMILIES = {
+    "capture-history": ("secr_capthist", "mark_inp", "detection_history"),
+    "scores": ("scores_csv", "scores_parquet"),
+}
+MEDIA_TYPES = {".pdf": "application/pdf", ".csv": "text/csv", ".zip": "application/zip",
+               ".inp": "text/plain", ".parquet": "application/vnd.apache.parquet"}  # fmt: skip
 EXAMPLE = {
     "report_type": "seasonal_activity",
     "start_date": "2024-05-01",
@@ -59,14 +65,28 @@ STATUS_CODES: dict[type[DeertrackError], int] = {
 }
 
 
+def _family_of(report_type: str) -> str:
+    named = [f for f, types in TYPE_FAMILIES.items() if report_type in types]
+    return (
+        named[0] if named else next(f for f, x in FAMILIES.items() if x == FORMAT_OF[report_type])
+    )
+
+
 def _family_problem(family: str, data: dict[str, Any]) -> dict[str, str]:
     """The URL fixes the format family; a report type of another family is refused."""
     report_type = data.get("report_type")
     fmt = FORMAT_OF.get(report_type) if isinstance(report_type, str) else None
-    if fmt is None or fmt == FAMILIES[family]:
+    if fmt is None:
         return {}
-    right = next(f for f, x in FAMILIES.items() if x == fmt)
-    here = [t for t, x in FORMAT_OF.items() if x == FAMILIES[family]]
+    if family in TYPE_FAMILIES:
+        if report_type in TYPE_FAMILIES[family]:
+            return {}
+        here = list(TYPE_FAMILIES[family])
+    elif fmt == FAMILIES[family]:
+        return {}
+    else:
+        here = [t for t, x in FORMAT_OF.items() if x == FAMILIES[family]]
+    right = _family_of(report_type)
     return {
         "report_type": (
             f"report_type {report_type!r} is not a {family} report; post it to "
@@ -107,6 +127,19 @@ def _export_state(job_id: str, actor: auth.Actor) -> JobState:
             "Jobs are kept for an hour after they end; queue the export again.",
         )
     return state
+
+
+def _query_request(report_type: str, **fields: Any) -> dict[str, Any]:
+    """Query parameters as an export request (validated like one): blanks dropped, the
+    deployments list split on commas."""
+    data = {"report_type": report_type}
+    for key, value in fields.items():
+        if value is None or value == "":
+            continue
+        data[key] = (
+            [v.strip() for v in value.split(",") if v.strip()] if key == "deployments" else value
+        )
+    return data
 
 
 async def _deertrack_error(request: Request, exc: DeertrackError) -> JSONResponse:
@@ -205,6 +238,62 @@ def create_app() -> FastAPI:
     def export_camtrap_dp(request: Request, data: dict[str, Any] = body) -> JSONResponse:
         """A Camtrap DP 1.0 zip; report_type may be left out (camtrap_dp)."""
         return queue_export("camtrap-dp", data, request)
+
+    @app.post("/api/exports/capture-history", status_code=202, summary="Queue capture histories")
+    def export_capture_history(request: Request, data: dict[str, Any] = body) -> JSONResponse:
+        """report_type: secr_capthist (zip), mark_inp (MARK .inp) or detection_history (zip);
+        occasions follow group_by; confirmed_only counts reviewed identities alone."""
+        return queue_export("capture-history", data, request)
+
+    @app.post("/api/exports/scores", status_code=202, summary="Queue a similarity-score export")
+    def export_scores(request: Request, data: dict[str, Any] = body) -> JSONResponse:
+        """report_type: scores_csv or scores_parquet; filters: model, run_id, dates, deployments."""
+        return queue_export("scores", data, request)
+
+    @app.get("/api/scores/summary", summary="Similarity scores by bucket, model and run")
+    def scores_summary(
+        model: str | None = Query(None, max_length=300),
+        run_id: str | None = Query(None, max_length=64),
+        start_date: str | None = Query(None, max_length=10),
+        end_date: str | None = Query(None, max_length=10),
+        deployments: str | None = Query(None, max_length=2000, description="ids, comma-separated"),
+        bins: int = Query(20, ge=1, le=200),
+    ) -> dict[str, Any]:
+        from deertrack_core import db
+        from deertrack_core.reports.scores import ScoreQuery, score_summary
+
+        data = _query_request("scores_csv", model=model, run_id=run_id, start_date=start_date,
+                              end_date=end_date, deployments=deployments)  # fmt: skip
+        with db.session_scope() as session:
+            req = validate_export_request(data, session=session)
+            return score_summary(session, ScoreQuery.from_request(req), bins=bins).as_dict()
+
+    @app.get("/api/abundance", summary="Population size with and without ID error")
+    def abundance(
+        occasion: str = Query("week", description="day, week or month"),
+        confirmed_only: bool = Query(False),
+        start_date: str | None = Query(None, max_length=10),
+        end_date: str | None = Query(None, max_length=10),
+        deployments: str | None = Query(None, max_length=2000, description="ids, comma-separated"),
+        replicates: int = Query(200, ge=1, le=1000),
+        seed: int = Query(0, ge=0, le=2**31),
+    ) -> dict[str, Any]:
+        """Every closed-population estimator, each with its sampling-only interval and its
+        interval with the machine's identification error (as ``deertrack abundance --json``)."""
+        from deertrack_core import db
+        from deertrack_core.analysis.population import population_from_session
+
+        data = _query_request("seasonal_activity", group_by=occasion, start_date=start_date,
+                              end_date=end_date, deployments=deployments,
+                              confirmed_only=confirmed_only)  # fmt: skip
+        with db.session_scope() as session:
+            req = validate_export_request(data, session=session)
+            report = population_from_session(
+                session, start=req.start_date, end=req.end_date, deployments=req.deployments,
+                occasion=req.group_by, confirmed_only=req.confirmed_only,
+                replicates=replicates, seed=seed,
+            )  # fmt: skip
+        return report.as_dict()
 
     @app.get("/api/exports/{job_id}", name="export_status", summary="Status of an export")
     def export_status(job_id: str, request: Request) -> dict[str, Any]:

@@ -12,7 +12,8 @@ from deertrack_core.reports.request import GROUP_BY, REPORT_TYPES, validate_expo
 NAME = "export"
 HELP = (
     "Build a report (seasonal activity / individual history / camera summary PDF, detections or "
-    "record-table CSV, Camtrap DP zip) synchronously and print where it was written."
+    "record-table CSV, Camtrap DP zip, capture histories for secr / MARK / camtrapR, logged "
+    "similarity scores) synchronously and print where it was written."
 )
 
 
@@ -24,6 +25,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--group-by", choices=GROUP_BY, help="period of the activity counts")
     parser.add_argument("--deployments", help="comma-separated deployment ids (default: all)")
     parser.add_argument("--independence-minutes", help="independence interval (default 30)")
+    parser.add_argument(
+        "--confirmed-only",
+        action="store_true",
+        help="count only identities a reviewer set (default: also automatic)",
+    )
+    parser.add_argument("--model", help="scores exports: only this embedding model's scores")
+    parser.add_argument("--run", dest="run_id", help="scores exports: only this run's scores")
     parser.add_argument("--out", type=Path, help="output folder (default: DEERTRACK_EXPORT_DIR)")
     parser.add_argument("--url", help="database URL (default: DEERTRACK_DATABASE_URL)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -36,6 +44,11 @@ def run(args: argparse.Namespace) -> int:
                        ("independence_minutes", args.independence_minutes)):  # fmt: skip
         if value is not None:
             data[key] = value
+    if args.confirmed_only:
+        data["confirmed_only"] = True
+    for key in ("model", "run_id"):
+        if getattr(args, key, None):
+            data[key] = getattr(args, key)
     if args.deployments:
         data["deployments"] = [d.strip() for d in args.deployments.split(",") if d.strip()]
     url = args.url or settings.database_url()

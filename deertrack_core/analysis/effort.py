@@ -92,6 +92,8 @@ def camera_summary(
             "individuals": grouped["deer_id"].nunique(),
         }
     )
+    if "provenance" in ev.columns:  # share of the station's boxes a reviewer identified
+        counts["reviewed_share"] = (ev["provenance"] == "confirmed").groupby(ev["station"]).mean()
     table = effort.join(counts, how="outer")
     for col in ("detections", "events", "individuals", "deployments"):
         table[col] = table[col].fillna(0).astype(int)

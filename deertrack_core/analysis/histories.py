@@ -19,6 +19,7 @@ def deer_summary(df: pd.DataFrame, minutes: float) -> pd.DataFrame:
     """One row per deer: name, sex/age class, first/last seen, detections, events, stations.
 
     Sorted by first sighting. The class is the deer's most frequent class among its detections.
+    ``confirmed`` / ``automatic``: its detections identified by a reviewer / by the machine.
     """
     ids = identified(df)
     if "independent" not in ids.columns:
@@ -35,6 +36,8 @@ def deer_summary(df: pd.DataFrame, minutes: float) -> pd.DataFrame:
                 "events",
                 "stations",
                 "days_seen",
+                "confirmed",
+                "automatic",
             ]
         )
     grouped = ids.groupby("deer_id")
@@ -48,10 +51,19 @@ def deer_summary(df: pd.DataFrame, minutes: float) -> pd.DataFrame:
             "events": grouped["independent"].sum().astype(int),
             "stations": grouped["station"].nunique(),
             "days_seen": grouped["captured_at"].agg(lambda s: s.dt.date.nunique()),
+            # how the deer's detections were identified (see analysis.provenance)
+            "confirmed": _provenance_count(ids, grouped, "confirmed"),
+            "automatic": _provenance_count(ids, grouped, "automatic"),
         }
     )
     table.index.name = "deer_id"
     return table.reset_index().sort_values(["first_seen", "deer_id"]).reset_index(drop=True)
+
+
+def _provenance_count(ids: pd.DataFrame, grouped, which: str) -> pd.Series:
+    if "provenance" not in ids.columns:
+        return grouped.size() * 0
+    return (ids["provenance"] == which).groupby(ids["deer_id"]).sum().astype(int)
 
 
 def sightings_per_station(df: pd.DataFrame, deer_id: int, minutes: float) -> pd.DataFrame:

@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
+from deertrack_core.analysis.provenance import apply_scope
 from deertrack_core.models import Deer, Deployment, Detection, Image, MatchStatus, SexAge
 
 #: Columns of the frame :func:`load_detections` returns.
@@ -40,11 +41,14 @@ DETECTION_COLUMNS = [
     "reviewed_at",
 ]
 
-#: Columns every analysis needs; always loaded.
+#: Columns every analysis needs; always loaded (match_status: every identity's provenance).
 REQUIRED = frozenset(
     {"detection_id", "image_id", "deployment_id", "station", "captured_at", "species",
-     "sex_age", "deer_id"}
+     "sex_age", "deer_id", "match_status"}
 )  # fmt: skip
+#: Loaded only when named in ``columns``: the machine decision's burst track and candidates
+#: (what the identification-error intervals resample).
+ON_REQUEST = ["track_id", "candidates"]
 
 
 def _column_expressions() -> dict:
@@ -72,6 +76,8 @@ def _column_expressions() -> dict:
         "match_score": Detection.match_score,
         "reviewed_by": Detection.reviewed_by,
         "reviewed_at": type_coerce(Detection.reviewed_at, String()),
+        "track_id": Detection.track_id,
+        "candidates": Detection.candidates,
     }
 
 
@@ -123,11 +129,16 @@ def load_detections(
     include_rejected: bool = False,
     animals_only: bool = True,
     columns: Sequence[str] | None = None,
+    confirmed_only: bool = False,
 ) -> pd.DataFrame:
     """Detections with their image, deployment and identity, one row per detection.
 
     ``columns`` narrows the load to those of :data:`DETECTION_COLUMNS` (plus :data:`REQUIRED`);
-    default: all of them.
+    default: all of them; :data:`ON_REQUEST` columns only when named.
+
+    Every row gets its identity's ``provenance`` (see :mod:`provenance`); with
+    ``confirmed_only`` machine identities are blanked, so counts of individuals include only
+    the identities a reviewer set.
 
     Only timed photos inside ``[start, end]`` (whole days) of the given deployments (all when
     empty). Merged deer are mapped onto the deer they were merged into; ``sex_age`` is the
@@ -137,6 +148,7 @@ def load_detections(
     lo, hi = day_bounds(start, end)
     exprs = _column_expressions()
     names = [c for c in DETECTION_COLUMNS if columns is None or c in columns or c in REQUIRED]
+    names += [c for c in ON_REQUEST if columns is not None and c in columns]
     stmt = (
         select(*(exprs[c] for c in names))
         .join(Image, Detection.image_id == Image.id)
@@ -159,7 +171,7 @@ def load_detections(
         df["reviewed_at"] = pd.to_datetime(df["reviewed_at"], format="ISO8601")
     # Sorted here rather than in SQL: cheaper than the database's sort of the joined rows.
     df = df.sort_values(["captured_at", "detection_id"], kind="stable", ignore_index=True)
-    return attach_identity(df, load_deer(session))
+    return apply_scope(attach_identity(df, load_deer(session)), confirmed_only)
 
 
 def attach_identity(df: pd.DataFrame, deer: pd.DataFrame) -> pd.DataFrame:

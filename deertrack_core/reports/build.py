@@ -20,7 +20,7 @@ from deertrack_core.progress import ProgressCallback, noop
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = {"pdf": ".pdf", "csv": ".csv", "zip": ".zip"}
+EXTENSIONS = {"pdf": ".pdf", "csv": ".csv", "zip": ".zip", "inp": ".inp", "parquet": ".parquet"}
 TOTAL_STEPS = 5
 
 
@@ -46,6 +46,8 @@ def _pdf_writer(module_name: str) -> Callable:
         module = importlib.import_module(f"deertrack_core.reports.{module_name}")
         inputs = load_inputs(session, request, columns=getattr(module, "COLUMNS", None))
         progress(1, TOTAL_STEPS, f"loaded {len(inputs.detections):,} detections")
+        if hasattr(module, "prepare"):  # what a report needs the session for beyond its rows
+            inputs = module.prepare(session, inputs, progress)
         meta = ReportMeta(
             title=module.TITLE,
             start=inputs.start,
@@ -75,6 +77,16 @@ def _camtrap_writer(session, request, path: Path, progress: ProgressCallback, no
     camtrap_dp.write_package(session, request, path, progress=progress, created=now)
 
 
+def _module_writer(module_name: str, function: str) -> Callable:
+    def write(session, request, path: Path, progress: ProgressCallback, now: dt.datetime) -> None:
+        import importlib
+
+        module = importlib.import_module(f"deertrack_core.reports.{module_name}")
+        getattr(module, function)(session, request, path, progress=progress)
+
+    return write
+
+
 WRITERS: dict[str, Callable] = {
     "seasonal_activity": _pdf_writer("pdf_seasonal"),
     "individual_history": _pdf_writer("pdf_individuals"),
@@ -82,6 +94,11 @@ WRITERS: dict[str, Callable] = {
     "detections_csv": _csv_writer("detections"),
     "record_table_csv": _csv_writer("record_table"),
     "camtrap_dp": _camtrap_writer,
+    "secr_capthist": _module_writer("capture_histories", "write_secr"),
+    "mark_inp": _module_writer("capture_histories", "write_mark"),
+    "detection_history": _module_writer("capture_histories", "write_detection_history"),
+    "scores_csv": _module_writer("scores", "write_scores_csv"),
+    "scores_parquet": _module_writer("scores", "write_scores_parquet"),
 }
 
 

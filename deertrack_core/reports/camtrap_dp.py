@@ -25,7 +25,8 @@ from deertrack_core import settings
 from deertrack_core.analysis.effort import operating_periods
 from deertrack_core.analysis.events import independent_events
 from deertrack_core.analysis.load import day_bounds, frame, load_deployments, load_detections
-from deertrack_core.models import Image, MatchStatus
+from deertrack_core.analysis.provenance import Provenance, attach_decisions, classify
+from deertrack_core.models import Image
 from deertrack_core.progress import ProgressCallback, noop
 from deertrack_core.reports.camtrap_import import PackageImportSummary, import_package
 
@@ -162,16 +163,43 @@ def media_csv(images: pd.DataFrame, zones: dict[int, str]) -> pd.DataFrame:
     )
 
 
+def _machine_by(ev: pd.DataFrame) -> pd.Series:
+    """ "DeerTrack re-identification (model at threshold t)" of each machine identity."""
+    base = pd.Series("DeerTrack re-identification", index=ev.index)
+    if "identity_model" not in ev.columns:
+        return base
+    threshold = pd.to_numeric(ev["identity_threshold"], errors="coerce")
+    detail = " (" + ev["identity_model"].astype("string") + " at threshold " + threshold.map(
+        lambda t: f"{t:.3f}", na_action="ignore").astype("string") + ")"  # fmt: skip
+    return (base + detail.fillna("")).astype(object)
+
+
 def observations_csv(
-    dets: pd.DataFrame, images: pd.DataFrame, zones: dict[int, str], minutes: float
+    dets: pd.DataFrame,
+    images: pd.DataFrame,
+    zones: dict[int, str],
+    minutes: float,
+    same_probability=None,
 ) -> pd.DataFrame:
-    """Media observations (one per box, a blank per photo without one) and event observations."""
+    """Media observations (one per box, a blank per photo without one) and event observations.
+
+    ``classificationMethod`` is ``human`` for an identity a reviewer set, ``machine`` otherwise;
+    ``classifiedBy`` names the reviewer, the re-identification model and threshold, or the
+    detector. ``same_probability`` (score → P(same deer)) turns match scores into
+    ``classificationProbability``.
+    """
     ev = independent_events(dets, minutes) if len(dets) else dets.assign(event_id=[])
     ev = ev.assign(ts=_by_deployment(ev, "captured_at", zones) if len(ev) else [])
-    human = ev["match_status"].isin([MatchStatus.CONFIRMED.value, MatchStatus.CORRECTED.value])
-    # A deer's box is as certain as its match score, an unidentified box as the detector's
-    # confidence; a column of None (no scores yet) must still be numeric.
+    prov = ev["provenance"] if "provenance" in ev.columns else classify(
+        ev["match_status"], ev["deer_id"])  # fmt: skip
+    human = prov == Provenance.CONFIRMED.value
+    machine_id = prov == Provenance.AUTOMATIC.value
+    # A deer's box is as certain as its identity (P(same deer) calibrated on reviewed pairs
+    # when given, else the match score), an unidentified box as the detector's confidence; a
+    # column of None (no scores yet) must still be numeric.
     score = pd.to_numeric(ev["match_score"], errors="coerce")
+    if same_probability is not None:
+        score = pd.Series(same_probability(score.to_numpy()), index=score.index)
     confidence = pd.to_numeric(ev["confidence"], errors="coerce")
     prob = score.where(ev["deer_id"].notna(), confidence).clip(0, 1)
     reviewed = pd.to_datetime(ev["reviewed_at"]).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -196,7 +224,9 @@ def observations_csv(
             "bboxWidth": ev["w"].clip(1e-6, 1).round(5),
             "bboxHeight": ev["h"].clip(1e-6, 1).round(5),
             "classificationMethod": np.where(human, "human", "machine"),
-            "classifiedBy": ev["reviewed_by"].where(human, ev["source"] + " + DeerTrack re-id"),
+            "classifiedBy": ev["reviewed_by"]
+            .fillna("a DeerTrack reviewer")
+            .where(human, _machine_by(ev).where(machine_id, ev["source"] + " (detector)")),
             "classificationTimestamp": reviewed.where(human),
             "classificationProbability": prob.where(~human).round(4),
         }
@@ -320,6 +350,17 @@ def descriptor(deps: pd.DataFrame, obs: pd.DataFrame, dets: pd.DataFrame, reques
     }
 
 
+def _same_probability(session: Session):
+    """Score → P(same deer) from the reviewed evidence; None when there is too little."""
+    from deertrack_core.reid.calibration import InsufficientEvidenceError
+    from deertrack_core.reid.same_probability import from_session
+
+    try:
+        return from_session(session).predict
+    except InsufficientEvidenceError:
+        return None
+
+
 def write_package(session: Session, request, path: Path, *,
                   progress: ProgressCallback | None = None,
                   created: dt.datetime | None = None) -> Path:  # fmt: skip
@@ -329,7 +370,9 @@ def write_package(session: Session, request, path: Path, *,
     deps = load_deployments(session, request.deployments)
     images = _load_images(session, request)
     dets = load_detections(session, start=request.start_date, end=request.end_date,
-                           deployments=request.deployments, animals_only=False)  # fmt: skip
+                           deployments=request.deployments, animals_only=False,
+                           confirmed_only=bool(getattr(request, "confirmed_only", False)))  # fmt: skip
+    dets = attach_decisions(session, dets)
     progress(1, 5, f"loaded {len(images):,} photos and {len(dets):,} detections")
     dep_table = deployments_csv(deps)
     kept = set(dep_table["deploymentID"].astype(int))
@@ -337,7 +380,8 @@ def write_package(session: Session, request, path: Path, *,
     dets = dets[dets["deployment_id"].isin(kept)]
     zones = dict(zip(deps["deployment_id"], deps["timezone"], strict=True))
     media = media_csv(images, zones)
-    obs = observations_csv(dets, images, zones, float(request.independence_minutes))
+    obs = observations_csv(dets, images, zones, float(request.independence_minutes),
+                           _same_probability(session))  # fmt: skip
     progress(3, 5, "writing the package")
     start = request.start_date or (images["captured_at"].min().date() if len(images) else created.date())  # fmt: skip
     end = request.end_date or (images["captured_at"].max().date() if len(images) else created.date())  # fmt: skip

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from deertrack_core import settings
 from deertrack_core.analysis.events import independent_events
 from deertrack_core.analysis.load import load_detections
+from deertrack_core.analysis.provenance import attach_decisions
 from deertrack_core.progress import ProgressCallback, noop
 
 DETECTION_HEADER = [
@@ -35,6 +36,10 @@ DETECTION_HEADER = [
     "match_score",
     "reviewed_by",
     "reviewed_at",
+    # who identified the deer: confirmed (a reviewer), automatic (model at threshold), proposed
+    "provenance",
+    "identity_model",
+    "identity_threshold",
 ]
 
 #: camtrapR ``recordTable`` columns, in its order.
@@ -51,6 +56,7 @@ RECORD_TABLE_HEADER = [
     "delta.time.days",
     "Directory",
     "FileName",
+    "IdentityProvenance",  # not camtrapR's: confirmed / automatic / proposed (no individual)
 ]
 
 
@@ -98,6 +104,9 @@ def record_table(df: pd.DataFrame, minutes: float) -> pd.DataFrame:
             "delta.time.days": (secs / 86400).round(1),
             "Directory": [d for d, _ in split],
             "FileName": [n for _, n in split],
+            "IdentityProvenance": kept["provenance"].where(kept["deer_id"].notna(), "")
+            if "provenance" in kept.columns
+            else "",
         }
     )
     return table.sort_values(["Station", "Species", "DateTimeOriginal"], kind="stable")
@@ -114,7 +123,9 @@ def write_csv(
     """Write the ``detections`` or ``record_table`` CSV for ``request`` to ``path``; return rows.
 
     The detections CSV lists every box of the range, rejected ones and non-animals included
-    (``category`` and ``match_status`` say which); the record table uses animals only.
+    (``category`` and ``match_status`` say which) with each identity's ``provenance`` and, for
+    machine identities, the model and threshold; the record table uses animals only. With
+    ``confirmed_only`` machine identities are left blank (their provenance still says so).
     """
     progress = progress or noop
     everything = kind == "detections"
@@ -125,10 +136,11 @@ def write_csv(
         deployments=request.deployments,
         include_rejected=everything,
         animals_only=not everything,
+        confirmed_only=bool(getattr(request, "confirmed_only", False)),
     )
     progress(1, 5, f"loaded {len(df):,} detections")
     if everything:
-        table = detections_table(df)
+        table = detections_table(attach_decisions(session, df))
     elif kind == "record_table":
         table = record_table(df, float(request.independence_minutes))
     else:

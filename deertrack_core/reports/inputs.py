@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from deertrack_core.analysis import load
+from deertrack_core.analysis import load, provenance
 from deertrack_core.analysis.events import independent_events
 
 
@@ -23,6 +24,42 @@ class ReportInputs:
     start: dt.date
     end: dt.date
     synthetic: bool
+    machine_model: str = ""  # "model X at threshold t" of the machine identities counted
+    #: what a report's ``prepare`` hook computed with the session (e.g. the population report)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def confirmed_only(self) -> bool:
+        return bool(getattr(self.request, "confirmed_only", False))
+
+    @property
+    def scope(self) -> str:
+        """Short label for counts of individuals: "(confirmed + automatic)" or "(confirmed only)"."""
+        return provenance.scope_label(self.confirmed_only)
+
+    def identities_row(self) -> tuple[str, str]:
+        """The cover's statement of which identities every count includes."""
+        c = provenance.counts(self.detections)
+        rest = c["proposed"] + c["unidentified"]
+        tally = (
+            f"Of the {c['confirmed'] + c['automatic'] + rest:,} animal boxes: "
+            f"{c['confirmed']:,} confirmed by a reviewer, {c['automatic']:,} automatic, "
+            f"{rest:,} proposed for review or not matched yet."
+        )
+        if self.confirmed_only:
+            text = (
+                "<b>Confirmed identities only</b> (set by a reviewer). Machine matches are "
+                "counted as unidentified deer."
+            )
+        else:
+            machine = f" ({self.machine_model})" if self.machine_model else ""
+            text = (
+                "<b>Confirmed and automatic identities</b> — the default: identities set by a "
+                "reviewer, and matches the machine made at or above its recorded threshold"
+                f"{machine}. Ask for <i>confirmed only</i> in the export request to count "
+                "reviewed identities alone. Proposals awaiting review count as unidentified deer."
+            )
+        return ("Identities counted", f"{text} {tally}")
 
     @property
     def minutes(self) -> float:
@@ -60,6 +97,7 @@ class ReportInputs:
                 "Detections included",
                 "animal boxes on timed photos; boxes a reviewer rejected are left out",
             ),
+            self.identities_row(),
         )
         return rows if grouped else tuple(r for r in rows if r[0] != "Grouping")
 
@@ -73,13 +111,21 @@ def load_inputs(
     """
     deployments = load.load_deployments(session, request.deployments)
     deer = load.load_deer(session)
+    confirmed_only = bool(getattr(request, "confirmed_only", False))
     detections = load.load_detections(
         session,
         start=request.start_date,
         end=request.end_date,
         deployments=request.deployments,
         columns=columns,
+        confirmed_only=confirmed_only,
     )
+    machine_model = ""
+    if not confirmed_only and (detections["provenance"] == "automatic").any():
+        decided = provenance.attach_decisions(
+            session, detections[["detection_id", "match_status", "deer_id"]]
+        )
+        machine_model = provenance.machine_summary(decided)
     start, end = request.start_date, request.end_date
     if start is None or end is None:
         span_lo = detections["captured_at"].min() if len(detections) else pd.NaT
@@ -98,4 +144,5 @@ def load_inputs(
         start=start,
         end=end,
         synthetic=load.is_synthetic(deployments, used_deer if len(used_deer) else deer),
+        machine_model=machine_model,
     )

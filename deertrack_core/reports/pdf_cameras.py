@@ -16,6 +16,10 @@ TITLE = "Camera summary report"
 COLUMNS: tuple[str, ...] = ()
 
 
+def _percent(share) -> str:
+    return "–" if share is None or share != share else f"{100 * share:.0f}"
+
+
 def build(inputs: ReportInputs, path: Path, meta: P.ReportMeta, progress: ProgressCallback) -> int:
     """Write the camera-summary PDF; return its page count."""
     summary = effort.camera_summary(
@@ -52,6 +56,7 @@ def build(inputs: ReportInputs, path: Path, meta: P.ReportMeta, progress: Progre
             int(r.individuals),
             r.detections_per_100,
             r.events_per_100,
+            _percent(getattr(r, "reviewed_share", None)),
         ]  # fmt: skip
         for r in summary.itertuples()
     ]
@@ -66,9 +71,16 @@ def build(inputs: ReportInputs, path: Path, meta: P.ReportMeta, progress: Progre
             "–",
             total_rate(summary["detections"].sum()),
             total_rate(events),
+            "",
         ]  # fmt: skip
     )
     story.append(P.Paragraph("Stations", P.STYLES["h1"]))
+    story.append(
+        P.para(
+            f"Individuals: distinct identified deer, counted {inputs.scope}. Reviewed: share of "
+            "the station's boxes whose identity a reviewer set."
+        )
+    )
     story.append(
         P.data_table(
             [
@@ -80,17 +92,19 @@ def build(inputs: ReportInputs, path: Path, meta: P.ReportMeta, progress: Progre
                 "Individuals",
                 "Detections / 100 TN",
                 "Events / 100 TN",
+                "Reviewed %",
             ],  # fmt: skip
             rows,
             [
-                0.95 * P.inch,
-                0.95 * P.inch,
-                0.7 * P.inch,
+                0.85 * P.inch,
+                0.8 * P.inch,
+                0.65 * P.inch,
                 0.8 * P.inch,
                 0.6 * P.inch,
-                0.85 * P.inch,
+                0.8 * P.inch,
                 0.85 * P.inch,
                 0.75 * P.inch,
+                0.7 * P.inch,
             ],  # fmt: skip
             numeric_from=2,
             total_row=True,

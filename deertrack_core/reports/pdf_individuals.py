@@ -64,6 +64,17 @@ def _photo_cell(data: bytes | None):
     return box
 
 
+def _identified(deer, inputs: ReportInputs) -> str:
+    """How this deer's detections got their identity (see analysis.provenance)."""
+    text = f"{int(deer['confirmed']):,} detections confirmed by a reviewer"
+    if not inputs.confirmed_only:
+        machine = f" ({inputs.machine_model})" if inputs.machine_model else ""
+        text += f", {int(deer['automatic']):,} automatic{machine}"
+        if deer["confirmed"] == 0:
+            text += "; <b>no reviewer has seen this deer yet</b>"
+    return text
+
+
 def _deer_block(inputs: ReportInputs, deer: pd.Series, rows: pd.DataFrame, exemplar_id) -> list:
     best = exemplar_row(rows, exemplar_id)
     facts = [
@@ -74,6 +85,7 @@ def _deer_block(inputs: ReportInputs, deer: pd.Series, rows: pd.DataFrame, exemp
         ("Independent events", f"{int(deer['events']):,}"),
         ("Days seen", f"{int(deer['days_seen']):,}"),
         ("Stations", f"{int(deer['stations'])}"),
+        ("Identified", _identified(deer, inputs)),
         (
             "Exemplar",
             f"detection {int(best['detection_id'])}, {best['captured_at']:%Y-%m-%d %H:%M}",
@@ -92,7 +104,7 @@ def _deer_block(inputs: ReportInputs, deer: pd.Series, rows: pd.DataFrame, exemp
     ]
     daily = (
         rows.assign(date=rows["captured_at"].dt.normalize())
-        .groupby(["date", "station"])
+        .groupby(["date", "station", "provenance"])
         .size()
         .rename("detections")
         .reset_index()
@@ -112,7 +124,10 @@ def _deer_block(inputs: ReportInputs, deer: pd.Series, rows: pd.DataFrame, exemp
             numeric_from=1,
         ),  # fmt: skip
         P.Paragraph("Timeline", P.STYLES["h2"]),
-        P.para("Days the deer was photographed, per station; a larger dot is more detections."),
+        P.para(
+            "Days the deer was photographed, per station; a larger dot is more detections; "
+            "the colour says who identified them."
+        ),
         P.png(timeline, width=P.CONTENT_WIDTH * 0.95, max_height=3.2 * P.inch),
         P.PageBreak(),
     ]
@@ -126,7 +141,7 @@ def build(inputs: ReportInputs, path: Path, meta: P.ReportMeta, progress: Progre
     story = P.cover(
         meta,
         [
-            ("individuals", f"{len(summary):,}"),
+            (f"individuals {inputs.scope}", f"{len(summary):,}"),
             ("identified detections", f"{int(summary['detections'].sum()):,}"),
             ("independent events", f"{int(summary['events'].sum()):,}"),
             ("stations", f"{df['station'].nunique():,}"),
@@ -134,14 +149,30 @@ def build(inputs: ReportInputs, path: Path, meta: P.ReportMeta, progress: Progre
         intro=(
             "One section per identified deer seen in the date range, in order of first "
             "sighting: an exemplar photo crop, first and last sighting, sightings per station "
-            "and a timeline of the days it was photographed."
+            "and a timeline of the days it was photographed. Each deer says how many of its "
+            "detections a reviewer confirmed and how many the machine matched."
         ),
     )
     story.append(P.PageBreak())
     story.append(P.Paragraph("All individuals", P.STYLES["h1"]))
     story.append(
+        P.para(
+            f"Counted {inputs.scope}. Confirmed: detections whose identity a reviewer set; the "
+            "rest of each deer's detections are automatic matches."
+        )
+    )
+    story.append(
         P.data_table(
-            ["Deer", "Class", "First seen", "Last seen", "Detections", "Events", "Stations"],
+            [
+                "Deer",
+                "Class",
+                "First seen",
+                "Last seen",
+                "Detections",
+                "Confirmed",
+                "Events",
+                "Stations",
+            ],  # fmt: skip
             [
                 [
                     r.deer_name or f"#{r.deer_id}",
@@ -149,18 +180,20 @@ def build(inputs: ReportInputs, path: Path, meta: P.ReportMeta, progress: Progre
                     r.first_seen,
                     r.last_seen,
                     int(r.detections),
+                    int(r.confirmed),
                     int(r.events),
                     int(r.stations),
                 ]
                 for r in summary.itertuples()
             ],  # fmt: skip
             [
-                1.3 * P.inch,
+                1.1 * P.inch,
+                0.55 * P.inch,
+                1.2 * P.inch,
+                1.2 * P.inch,
+                0.8 * P.inch,
+                0.8 * P.inch,
                 0.6 * P.inch,
-                1.25 * P.inch,
-                1.25 * P.inch,
-                0.85 * P.inch,
-                0.65 * P.inch,
                 0.75 * P.inch,
             ],  # fmt: skip
             numeric_from=4,

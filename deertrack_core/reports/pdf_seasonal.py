@@ -1,15 +1,16 @@
-"""Seasonal activity report: activity per period and per hour by sex/age class, individuals,
-and simple population estimates."""
+"""Seasonal activity report: activity per period and per hour by sex/age class, individuals with
+the reviewed coverage of each period, and population size with and without ID error."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
-from deertrack_core.analysis import abundance, activity, effort, histories
+from deertrack_core.analysis import activity, effort
 from deertrack_core.progress import ProgressCallback
-from deertrack_core.reports import charts
+from deertrack_core.reports import charts, pdf_population
 from deertrack_core.reports import pdf as P
 from deertrack_core.reports.inputs import ReportInputs
 
@@ -17,6 +18,20 @@ TITLE = "Seasonal activity report"
 #: Detection columns this report reads (a narrower query on 10^5 rows).
 COLUMNS: tuple[str, ...] = ()
 GROUPED = True  # the cover lists the grouping (day/week/month)
+
+
+def prepare(session, inputs: ReportInputs, progress: ProgressCallback) -> ReportInputs:
+    """Population size needs the session: the score calibration and the machine identities'
+    rescoring come from the reviewed evidence and cached embeddings."""
+    from deertrack_core.analysis.population import population_from_session
+
+    progress(1, 5, "estimating population size (with identification error)")
+    report = population_from_session(
+        session, start=inputs.start, end=inputs.end,
+        deployments=getattr(inputs.request, "deployments", ()), occasion=inputs.group_by,
+        confirmed_only=inputs.confirmed_only, detections=inputs.detections,
+    )  # fmt: skip
+    return replace(inputs, extra={**inputs.extra, "population": report})
 
 
 def _class_columns(table: pd.DataFrame) -> pd.DataFrame:
@@ -34,13 +49,16 @@ def build(inputs: ReportInputs, path: Path, meta: P.ReportMeta, progress: Progre
     hourly = activity.hourly_activity(df, minutes)
     summary = activity.season_summary(df, minutes)
     nights = effort.trap_nights(inputs.deployments, inputs.start, inputs.end)["trap_nights"].sum()
+    coverage = activity.review_coverage(df, group_by, start=inputs.start, end=inputs.end)
+    totals = totals.merge(coverage[["period", "individuals_confirmed", "reviewed_share"]],
+                          on="period", how="left")  # fmt: skip
     labels = {p: activity.period_label(p, group_by) for p in totals["period"]}
     table["period_label"] = table["period"].map(labels)
     totals["period_label"] = totals["period"].map(labels)
     progress(2, 5, "drawing charts")
 
     per_period = charts.activity_chart(table, "events")
-    individuals = charts.individuals_chart(totals)
+    individuals = charts.individuals_coverage_chart(totals, inputs.scope)
     per_hour = charts.hourly_chart(hourly)
     progress(3, 5, "laying out pages")
 
@@ -49,7 +67,7 @@ def build(inputs: ReportInputs, path: Path, meta: P.ReportMeta, progress: Progre
         [
             ("detections", f"{summary['detections']:,}"),
             ("independent events", f"{summary['events']:,}"),
-            ("distinct individuals", f"{summary['individuals']:,}"),
+            (f"distinct individuals {inputs.scope}", f"{summary['individuals']:,}"),
             ("stations", f"{summary['stations']:,}"),
             ("trap nights", f"{nights:,.0f}"),
         ],
@@ -70,8 +88,13 @@ def build(inputs: ReportInputs, path: Path, meta: P.ReportMeta, progress: Progre
     )
     story += P.section(
         f"Distinct individuals per {group_by}",
-        P.para("Identified deer seen at least once in the period (all classes)."),
-        P.png(individuals, max_height=170),
+        P.para(
+            f"Identified deer seen at least once in the period (all classes), counted "
+            f"{inputs.scope}, and counting reviewed identities alone. Below: the share of the "
+            "period's deer boxes a reviewer identified. Where it drops, fewer identified deer "
+            "means less review, not fewer deer."
+        ),
+        P.png(individuals, max_height=230),
     )
     story += P.section(
         "Activity by hour of day",
@@ -81,8 +104,6 @@ def build(inputs: ReportInputs, path: Path, meta: P.ReportMeta, progress: Progre
         ),
         P.png(per_hour, max_height=220),
     )
-    # The long table goes last, on fresh pages, so its total row is not left alone on a page.
-    story += _population(df, inputs)
     story += P.section(
         "Methods",
         P.para(
@@ -101,6 +122,11 @@ def build(inputs: ReportInputs, path: Path, meta: P.ReportMeta, progress: Progre
             "<b>Times</b> are the cameras' local clock corrected by each deployment's clock offset."
         ),
     )
+    population = inputs.extra.get("population")
+    if population is not None:
+        story.append(P.PageBreak())
+        story += pdf_population.section(population, inputs.scope)
+    # The long table goes last, on fresh pages, so its total row is not left alone on a page.
     story.append(P.PageBreak())
     story += _period_table(table, totals, group_by)
     progress(4, 5, "writing PDF")
@@ -112,7 +138,7 @@ def _period_table(table: pd.DataFrame, totals: pd.DataFrame, group_by: str) -> l
     merged = totals.set_index("period").join(wide)
     classes = list(wide.columns)
     header = [group_by.capitalize(), *[f"Events: {c}" for c in classes], "Detections",
-              "Events", "Individuals"]  # fmt: skip
+              "Events", "Individuals", "Reviewed %"]  # fmt: skip
     rows = [
         [
             r.period_label,
@@ -120,6 +146,7 @@ def _period_table(table: pd.DataFrame, totals: pd.DataFrame, group_by: str) -> l
             int(r.detections),
             int(r.events),
             int(r.individuals),
+            "–" if r.reviewed_share != r.reviewed_share else f"{100 * r.reviewed_share:.0f}",
         ]  # fmt: skip
         for r in merged.reset_index().itertuples()
     ]
@@ -130,42 +157,19 @@ def _period_table(table: pd.DataFrame, totals: pd.DataFrame, group_by: str) -> l
             int(merged["detections"].sum()),
             int(merged["events"].sum()),
             "–",
+            "",
         ]  # fmt: skip
     )
-    first = 1.55 * P.inch if group_by == "week" else 1.1 * P.inch
-    rest = (P.CONTENT_WIDTH - first) / (len(header) - 1)
+    first = 1.45 * P.inch if group_by == "week" else 1.0 * P.inch
+    totals_w = [0.8 * P.inch, 0.6 * P.inch, 0.8 * P.inch, 0.75 * P.inch]
+    each = (P.CONTENT_WIDTH - first - sum(totals_w)) / max(len(classes), 1)
+    widths = [first] + [each] * len(classes) + totals_w
     return [
         P.Paragraph(f"Counts per {group_by}", P.STYLES["h1"]),
         P.para(
             "Events by sex/age class, and totals over all classes. Individuals are distinct "
-            "identified deer in the period, so they do not add up across periods."
+            "identified deer in the period, so they do not add up across periods. Reviewed %: "
+            "share of the period's deer boxes whose identity a reviewer set."
         ),
-        P.data_table(header, rows, [first] + [rest] * (len(header) - 1), total_row=True),
+        P.data_table(header, rows, widths, total_row=True),
     ]
-
-
-def _population(df: pd.DataFrame, inputs: ReportInputs) -> list:
-    history = histories.capture_history(df, "week", start=inputs.start, end=inputs.end)
-    rows = []
-    for est in abundance.estimates(history):
-        interval = (
-            f"{est.lower:g} – {est.upper:g}" if est.lower is not None and est.upper is not None
-            else "–"
-        )  # fmt: skip
-        value = f"{est.estimate:g}" if est.estimate is not None else "–"
-        rows.append([est.method, value, interval, est.note])
-    widths = [1.7 * P.inch, 0.8 * P.inch, 1.1 * P.inch, P.CONTENT_WIDTH - 3.6 * P.inch]
-    return P.section(
-        "Population size (simple estimates)",
-        P.para(
-            f"Capture history: identified deer over {history.shape[1]} weekly occasions. "
-            "<b>Read with care:</b> these closed-population estimators assume no births, deaths "
-            "or movement during the range, equal detectability and perfect identification; "
-            "re-identification errors bias them (missed matches inflate, false matches deflate)."
-        ),
-        P.data_table(
-            ["Method", "Estimate", "95% interval", "Notes"],
-            [[m, v, i, P.Paragraph(n, P.STYLES["cell"])] for m, v, i, n in rows],
-            widths,
-        ),  # fmt: skip
-    )

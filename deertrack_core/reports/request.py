@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +26,16 @@ FORMAT_OF: dict[str, str] = {
     "detections_csv": "csv",
     "record_table_csv": "csv",
     "camtrap_dp": "zip",
+    # capture histories for secr, MARK and camtrapR-style occupancy tools
+    "secr_capthist": "zip",
+    "mark_inp": "inp",
+    "detection_history": "zip",
+    # every logged similarity score, for analysis elsewhere
+    "scores_csv": "csv",
+    "scores_parquet": "parquet",
 }
+#: Report types that export logged similarity scores (the only ones ``model``/``run_id`` filter).
+SCORE_TYPES: tuple[str, ...] = ("scores_csv", "scores_parquet")
 REPORT_TYPES: tuple[str, ...] = tuple(FORMAT_OF)
 GROUP_BY: tuple[str, ...] = ("day", "week", "month")
 FIELDS: tuple[str, ...] = (
@@ -35,6 +45,9 @@ FIELDS: tuple[str, ...] = (
     "group_by",
     "deployments",
     "independence_minutes",
+    "confirmed_only",
+    "model",
+    "run_id",
 )
 DEFAULT_GROUP_BY = "week"
 #: camtrapR's customary minDeltaTime for independent events.
@@ -76,6 +89,10 @@ class ExportRequest:
     group_by: str = DEFAULT_GROUP_BY
     deployments: tuple[int, ...] = ()
     independence_minutes: float = DEFAULT_INDEPENDENCE_MINUTES
+    #: count only identities a reviewer set (default: confirmed and automatic ones)
+    confirmed_only: bool = False
+    model: str | None = None  # scores exports: one embedding model
+    run_id: str | None = None  # scores exports: one matching or backfill run
     fmt: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -90,6 +107,9 @@ class ExportRequest:
             "group_by": self.group_by,
             "deployments": list(self.deployments),
             "independence_minutes": self.independence_minutes,
+            "confirmed_only": self.confirmed_only,
+            "model": self.model,
+            "run_id": self.run_id,
         }
 
 
@@ -151,6 +171,33 @@ def _minutes(value: Any, problems: dict[str, str]) -> float:
         )
         return DEFAULT_INDEPENDENCE_MINUTES
     return number
+
+
+_TRUE = ("true", "1", "yes", "on")
+_FALSE = ("false", "0", "no", "off", "")
+
+
+def _flag(value: Any, name: str, problems: dict[str, str]) -> bool:
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
+    problems[name] = f"{name} must be true or false (got {value!r})"
+    return False
+
+
+def _text(value: Any, name: str, problems: dict[str, str], *, limit: int, pattern: str = ""):
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > limit or not value.isprintable():
+        problems[name] = f"{name} must be a text of at most {limit} characters (got {value!r:.80})"
+        return None
+    if pattern and not re.fullmatch(pattern, value):
+        problems[name] = f"{name} {value!r} is not a run id (letters, digits, - and _ only)"
+        return None
+    return value
 
 
 def _deployment_ids(value: Any, problems: dict[str, str]) -> tuple[int, ...]:
@@ -254,6 +301,15 @@ def validate_export_request(data: Mapping[str, Any], *, session: Any = None) -> 
     if session is not None and deployments and "deployments" not in problems:
         _check_deployments_exist(session, deployments, problems)
 
+    confirmed_only = _flag(data.get("confirmed_only"), "confirmed_only", problems)
+    model = _text(data.get("model"), "model", problems, limit=300)
+    run_id = _text(data.get("run_id"), "run_id", problems, limit=64, pattern=r"[A-Za-z0-9_-]+")
+    other_type = isinstance(report_type, str) and report_type in FORMAT_OF
+    other_type = other_type and report_type not in SCORE_TYPES
+    for name, value in (("model", model), ("run_id", run_id)):
+        if value is not None and other_type:
+            problems[name] = f"{name} filters the scores exports only ({', '.join(SCORE_TYPES)})"
+
     if problems:
         raise ValidationError(problems)
     return ExportRequest(
@@ -263,4 +319,7 @@ def validate_export_request(data: Mapping[str, Any], *, session: Any = None) -> 
         group_by=group_by,
         deployments=deployments,
         independence_minutes=minutes,
+        confirmed_only=confirmed_only,
+        model=model,
+        run_id=run_id,
     )

@@ -147,10 +147,12 @@ def test_chapman_estimate_matches_the_formula():
 
 
 def test_schnabel_on_a_known_history():
-    # 3 occasions: C = [2, 2, 2], M = [0, 2, 3], R = [0, 1, 2] -> N = (0+4+6)/(3+1) = 2.5
+    # 3 occasions: C = [2, 2, 2], M = [0, 2, 3], R = [0, 1, 2] -> N = (0+4+6)/(3+1) = 2.5,
+    # below the 3 deer seen: held at 3, and the note gives the formula's value.
     h = pd.DataFrame([[1, 1, 1], [1, 0, 1], [0, 1, 0]])
     est = abundance.schnabel(h)
-    assert est.estimate == 2.5
+    assert est.estimate == 3.0
+    assert "the formula gives 2.5" in est.note
 
 
 def test_minimum_known_alive_counts_deer_seen():
@@ -159,8 +161,9 @@ def test_minimum_known_alive_counts_deer_seen():
 
 
 def test_estimate_below_the_number_seen_says_so():
-    # everyone seen on every occasion: Schnabel is a little under the 3 deer seen
+    # everyone seen on every occasion: the Schnabel formula is a little under the 3 deer seen
     h = pd.DataFrame([[1, 1, 1], [1, 1, 1], [1, 1, 1]])
     est = abundance.schnabel(h)
-    assert est.estimate < 3
+    assert est.estimate == 3.0
     assert "below the 3 deer seen" in est.note
+    assert est.lower <= est.estimate <= est.upper

@@ -49,6 +49,11 @@ def test_valid_request_becomes_export_request():
         ("detections_csv", "csv"),
         ("record_table_csv", "csv"),
         ("camtrap_dp", "zip"),
+        ("secr_capthist", "zip"),
+        ("mark_inp", "inp"),
+        ("detection_history", "zip"),
+        ("scores_csv", "csv"),
+        ("scores_parquet", "parquet"),
     ],
 )
 def test_format_follows_report_type(report_type, fmt):
@@ -56,7 +61,7 @@ def test_format_follows_report_type(report_type, fmt):
 
 
 def test_every_report_type_has_a_format():
-    assert len(REPORT_TYPES) == 6
+    assert len(REPORT_TYPES) == 11
 
 
 def test_defaults_for_optional_fields():
@@ -69,6 +74,35 @@ def test_as_dict_round_trips():
     req = validate_export_request({**GOOD, "deployments": [3, 1, 3]})
     assert req.deployments == (1, 3)
     assert validate_export_request(req.as_dict()) == req
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(True, True), ("true", True), ("1", True), (1, True), (False, False), ("no", False),
+     (None, False), ("", False)],
+)  # fmt: skip
+def test_confirmed_only_is_a_flag(value, expected):
+    req = validate_export_request({**GOOD, "confirmed_only": value})
+    assert req.confirmed_only is expected
+    assert validate_export_request(req.as_dict()) == req
+
+
+@pytest.mark.parametrize("value", ["maybe", 2, [True], {"x": 1}])
+def test_confirmed_only_that_is_not_a_flag_is_refused(value):
+    problems = problems_of({**GOOD, "confirmed_only": value})
+    assert "confirmed_only must be true or false" in problems["confirmed_only"]
+
+
+def test_scores_filters_are_checked_and_only_for_scores_exports():
+    req = validate_export_request({"report_type": "scores_csv", "model": "mobilenetv2-imagenet",
+                                   "run_id": "backfill-3dd912af"})  # fmt: skip
+    assert (req.model, req.run_id) == ("mobilenetv2-imagenet", "backfill-3dd912af")
+    assert validate_export_request(req.as_dict()) == req
+    assert (
+        "not a run id" in problems_of({"report_type": "scores_csv", "run_id": "x; drop"})["run_id"]
+    )
+    assert "at most 300" in problems_of({"report_type": "scores_csv", "model": "m" * 301})["model"]
+    assert "scores exports only" in problems_of({**GOOD, "model": "x"})["model"]
 
 
 def test_start_after_end_is_refused():

@@ -21,6 +21,11 @@ def test_each_report_type_writes_its_format(archive, make_request, tmp_path, db_
         "detections_csv": ".csv",
         "record_table_csv": ".csv",
         "camtrap_dp": ".zip",
+        "secr_capthist": ".zip",
+        "mark_inp": ".inp",
+        "detection_history": ".zip",
+        "scores_csv": ".csv",
+        "scores_parquet": ".parquet",
     }
 
 

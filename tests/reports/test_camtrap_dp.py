@@ -134,3 +134,15 @@ def test_export_of_unreviewed_unmatched_boxes(session, tmp_path, monkeypatch, ma
     with zipfile.ZipFile(path) as zf:
         observations = zf.read("observations.csv").decode()
     assert "D1" in observations or str(deer.id) in observations.splitlines()[1]
+
+
+def test_classification_says_human_or_which_machine(package):
+    rows = [r for r in csv.DictReader((package / "observations.csv").open())
+            if r["observationLevel"] == "media" and r["observationType"] == "animal"]  # fmt: skip
+    by = {(r["classificationMethod"], r["classifiedBy"]) for r in rows if r["individualID"]}
+    assert ("machine", "DeerTrack re-identification") in by
+    assert all(m == "human" for m, who in by if who != "DeerTrack re-identification")
+    unidentified = [r for r in rows if not r["individualID"]]
+    assert {(r["classificationMethod"], r["classifiedBy"]) for r in unidentified} == {
+        ("machine", "megadetector (detector)")
+    }

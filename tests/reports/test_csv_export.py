@@ -63,3 +63,23 @@ def test_zero_minutes_keeps_every_record(archive, make_request, tmp_path, db_url
         )
     )
     assert len(rows) == 8
+
+
+@sqlite_only
+def test_detections_csv_says_who_identified_each_deer(archive, make_request, tmp_path, db_url):
+    rows = read(build_export(make_request("detections_csv"), tmp_path, url=db_url))
+    by_status = {(r["match_status"], r["provenance"]) for r in rows}
+    assert by_status == {("confirmed", "confirmed"), ("auto", "automatic"),
+                         ("pending", "unidentified"), ("rejected", "rejected")}  # fmt: skip
+    only = read(build_export(make_request("detections_csv", confirmed_only=True),
+                             tmp_path / "only", url=db_url))  # fmt: skip
+    machine = [r for r in only if r["provenance"] == "automatic"]
+    assert len(machine) == 2 and all(r["deer_id"] == "" for r in machine)
+
+
+@sqlite_only
+def test_record_table_marks_machine_identities(archive, make_request, tmp_path, db_url):
+    rows = read(build_export(make_request("record_table_csv"), tmp_path, url=db_url))
+    kinds = {r["Individual"]: r["IdentityProvenance"] for r in rows if r["Individual"]}
+    assert set(kinds.values()) <= {"confirmed", "automatic"}
+    assert {r["IdentityProvenance"] for r in rows if not r["Individual"]} == {""}

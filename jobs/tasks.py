@@ -160,12 +160,58 @@ def backfill_task(job_id: str, params: dict[str, Any], task: Any = None) -> None
 @huey.task(retries=REMATCH_RETRIES, context=True)
 def rematch_task(job_id: str, params: dict[str, Any], task: Any = None) -> None:
     def body(progress: ProgressWriter) -> Outcome:
+        from deertrack_core import db
+        from deertrack_core.reid.drift import auto_apply
         from deertrack_core.reid.matching import match_pending
 
+        with db.session_scope() as session:  # opt-in: DEERTRACK_AUTO_THRESHOLD
+            auto = auto_apply(session)
         summary = match_pending(progress=progress, **params)
-        return Outcome(result=_summary(summary), message="matching finished")
+        result = {**(_summary(summary) or {}), "auto_threshold": auto.reason}
+        return Outcome(result=result, message="matching finished")
 
     run_job(job_id, task, REMATCH_RETRIES, body)
+
+
+TRAIN_RETRIES = 0
+
+
+@huey.task(retries=TRAIN_RETRIES, context=True)
+def train_task(job_id: str, params: dict[str, Any], task: Any = None) -> None:
+    """Fine-tune a model version; progress says the epoch, the loss and the time left."""
+
+    def body(progress: ProgressWriter) -> Outcome:
+        from deertrack_core.reid.finetune import train_version
+        from deertrack_core.reid.train import TrainSettings
+
+        folder = params.get("folder")
+        trained = train_version(
+            user=params["user"],
+            folder=Path(folder) if folder else None,
+            train_settings=TrainSettings(**params.get("settings", {})),
+            holdout=float(params.get("holdout", 0.25)),
+            later=float(params.get("later", 0.2)),
+            progress=progress,
+        )
+        return Outcome(result=_summary(trained), message=f"stored model version {trained.name}")
+
+    run_job(job_id, task, TRAIN_RETRIES, body)
+
+
+@huey.task(retries=0, context=True)
+def switch_model_task(job_id: str, params: dict[str, Any], task: Any = None) -> None:
+    """Promote a version or roll back: re-embed, re-score and re-match as one job."""
+
+    def body(progress: ProgressWriter) -> Outcome:
+        from deertrack_core.reid import promote
+
+        if params["action"] == "promote":
+            s = promote.promote(name=params["version"], user=params["user"], progress=progress)
+        else:
+            s = promote.rollback(user=params["user"], progress=progress)
+        return Outcome(result=_summary(s), message=f"{s.action}: {s.model} active")
+
+    run_job(job_id, task, 0, body)
 
 
 @huey.task(retries=INGEST_RETRIES, context=True)
@@ -256,6 +302,55 @@ def enqueue_backfill(*, model: str | None = None, run_id: str | None = None) -> 
 
 def enqueue_rematch() -> str:
     return _submit("rematch", rematch_task, {})
+
+
+def enqueue_train(
+    settings_: Mapping[str, Any] | None = None,
+    *,
+    folder: str | Path | None = None,
+    holdout: float = 0.25,
+    later: float = 0.2,
+    user: str | None = None,
+) -> str:
+    """Validate the training settings and queue a training job (nothing is queued when they
+    are invalid)."""
+    from deertrack_core.errors import ValidationError
+    from deertrack_core.reid.train import TrainSettings
+
+    try:
+        train_settings = TrainSettings(**dict(settings_ or {})).validate()
+    except TypeError as exc:
+        raise ValidationError({"settings": str(exc)}) from exc
+    if not (0.0 <= holdout < 1.0 and 0.0 <= later < 1.0):
+        raise ValidationError({"holdout/later": "fractions must be at least 0 and below 1"})
+    params: dict[str, Any] = {
+        "settings": train_settings.as_dict(),
+        "holdout": holdout,
+        "later": later,
+        "user": user or settings.current_user(),
+    }
+    if folder:
+        path = Path(folder).resolve()
+        if not path.is_dir():
+            raise ValidationError({"folder": f"{path} is not a folder of identity sub-folders"})
+        params["folder"] = str(path)
+    return _submit("train", train_task, params)
+
+
+def enqueue_promote(version: str, *, user: str | None = None) -> str:
+    """Queue the promotion of ``version`` (or ``latest``), which must exist."""
+    from deertrack_core import db
+    from deertrack_core.reid.versions import get_version
+
+    with db.session_scope() as session:
+        name = get_version(session, version).name
+    params = {"action": "promote", "version": name, "user": user or settings.current_user()}
+    return _submit("promote", switch_model_task, params)
+
+
+def enqueue_rollback(*, user: str | None = None) -> str:
+    params = {"action": "rollback", "user": user or settings.current_user()}
+    return _submit("rollback", switch_model_task, params)
 
 
 def enqueue_ingest(

@@ -125,3 +125,28 @@ def test_query_gallery_metrics_on_a_small_example():
     assert m.queries == 2 and m.rank1 == 0.5 and m.rank5 == 1.0
     assert m.mean_ap == pytest.approx((1.0 + 0.5) / 2)
     assert m.pairs_same == 2 and m.pairs_different == 4
+
+
+def test_fit_reports_epochs_loss_and_time_left_and_changes_only_the_head():
+    from deertrack_core.reid.train import Trainer
+
+    from .conftest import TINY
+
+    trainer = Trainer(TrainSettings(**TINY))
+    shape = trainer.stem(torch.zeros(1, 3, 64, 64)).shape[1:]
+    feats = torch.randn(12, 2, *shape, generator=torch.Generator().manual_seed(0)).half()
+    stem_before = [p.clone() for p in trainer.stem.parameters()]
+    head_before = [p.clone() for p in trainer.head.parameters()]
+    messages = []
+    losses = trainer.fit(feats, [f"id{i % 3}" for i in range(12)],
+                         progress=lambda d, t, m="": messages.append((d, t, m)))  # fmt: skip
+    assert len(losses) == TINY["epochs"] and all(np.isfinite(losses))
+    done, total, last = messages[-1]
+    assert done == total and last.startswith(f"epoch {TINY['epochs']}/{TINY['epochs']}, loss ")
+    assert last.endswith("s left")
+    assert all(
+        torch.equal(a, b) for a, b in zip(stem_before, trainer.stem.parameters(), strict=True)
+    )
+    assert any(
+        not torch.equal(a, b) for a, b in zip(head_before, trainer.head.parameters(), strict=True)
+    )

@@ -125,13 +125,13 @@ def train_version(
         out: dict[str, ReidMetrics] = {}
         held = np.asarray([x.label in split.heldout_labels for x in eval_samples], dtype=bool)
         if held.sum() >= 2:
-            e = trainer.embed(eval_feats[torch_index(held)], tuned=tuned)
+            e = trainer.embed(eval_feats[_rows(held)], tuned=tuned)
             chosen = [x for x, h in zip(eval_samples, held, strict=True) if h]
             out["identity_split"] = reid_metrics(
                 e, [x.label for x in chosen], [x.sighting for x in chosen]
             )
         if (~held).any():
-            q = trainer.embed(eval_feats[torch_index(~held)], tuned=tuned)
+            q = trainer.embed(eval_feats[_rows(~held)], tuned=tuned)
             g = trainer.embed(feats[:, 0], tuned=tuned)
             chosen = [x for x, h in zip(eval_samples, held, strict=True) if not h]
             out["time_split"] = trainsets.query_gallery_metrics(
@@ -184,7 +184,7 @@ def train_version(
     return TrainedVersion(name, versions.PREFIX + name, training_set, s.as_dict(), metrics)
 
 
-def torch_index(mask: np.ndarray):
+def _rows(mask: np.ndarray):
     import torch
 
     return torch.as_tensor(np.flatnonzero(mask))

@@ -45,11 +45,11 @@ KEYS = (("rank1", "rank-1"), ("rank5", "rank-5"), ("mean_ap", "mAP"), ("roc_auc"
 ABLATION = {
     "defaults": {},
     "flip augmentation": {"flip": True},
-    "batch-hard triplet": {"loss": "triplet"},
+    "batch-hard triplet loss": {"loss": "triplet"},
     "last module only (a head on frozen features)": {"trainable_blocks": 1},
-    "last 2 modules": {"trainable_blocks": 2},
-    "last 5 modules": {"trainable_blocks": 5},
+    "last 4 modules": {"trainable_blocks": 4},
     "no augmentation (1 view)": {"views": 1},
+    "4 views": {"views": 4},
 }
 
 

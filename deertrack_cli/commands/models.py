@@ -23,12 +23,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _held_out(v) -> str:
+    from deertrack_cli.commands.train import _f
+
     split = v.metrics.get("identity_split") or v.metrics.get("time_split")
     if not split:
         return "no held-out figures"
     b, a = split["before"], split["after"]
-    return (f"rank-1 {b['rank1']:.3f}->{a['rank1']:.3f}, "
-            f"AUC {b['roc_auc']:.3f}->{a['roc_auc']:.3f}")  # fmt: skip
+    return f"rank-1 {_f(b['rank1'])}->{_f(a['rank1'])}, AUC {_f(b['roc_auc'])}->{_f(a['roc_auc'])}"
 
 
 def run(args: argparse.Namespace) -> int:

@@ -70,7 +70,7 @@ def print_comparison(metrics: dict) -> None:
 
 
 def _f(value) -> str:
-    return "  n/a" if value is None else f"{value:.3f}"
+    return "n/a" if value is None else f"{value:.3f}"
 
 
 def run(args: argparse.Namespace) -> int:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from deertrack_core import db
-from deertrack_core.progress import ProgressCallback
+from deertrack_core.progress import ProgressCallback, scaled
 from deertrack_core.reid import trainsets, versions
 from deertrack_core.reid.embedders import DEFAULT, configure_threads, resolve_device
 from deertrack_core.reid.evaluate import ReidMetrics, reid_metrics
@@ -39,18 +39,6 @@ class TrainedVersion:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def _phase(progress: ProgressCallback | None, low: float, high: float):
-    """A callback mapping one phase's ``done/total`` onto ``low..high`` per mille."""
-    if progress is None:
-        return None
-
-    def report(done: int, total: int, message: str = "") -> None:
-        fraction = done / total if total else 1.0
-        progress(int(low + (high - low) * fraction), 1000, message)
-
-    return report
 
 
 def _metrics_dict(m: ReidMetrics) -> dict[str, Any]:
@@ -109,13 +97,13 @@ def train_version(
     train = [samples[i] for i in split.train]
     trainer = Trainer(s, dev)
     t0 = time.perf_counter()
-    feats, kept = trainer.stem_features(train, views=s.views, progress=_phase(progress, 0, 350))
+    feats, kept = trainer.stem_features(train, views=s.views, progress=scaled(progress, 0, 350))
     train = [train[i] for i in kept]
     labels = [x.label for x in train]
     evaluated = np.r_[split.heldout_identities, split.later_queries].astype(np.int64)
     eval_samples = [samples[i] for i in evaluated]
     eval_feats, eval_kept = trainer.stem_features(
-        eval_samples, views=1, progress=_phase(progress, 350, 450)
+        eval_samples, views=1, progress=scaled(progress, 350, 450)
     )
     eval_samples = [eval_samples[i] for i in eval_kept]
     eval_feats = eval_feats[:, 0]
@@ -141,7 +129,7 @@ def train_version(
 
     before = score(tuned=False)
     t1 = time.perf_counter()
-    losses = trainer.fit(feats, labels, progress=_phase(progress, 450, 980))
+    losses = trainer.fit(feats, labels, progress=scaled(progress, 450, 980))
     train_s = time.perf_counter() - t1
     after = score(tuned=True)
     crops = Counter(labels)

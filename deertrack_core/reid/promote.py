@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from deertrack_core import db, settings
 from deertrack_core.errors import NotFoundError
 from deertrack_core.models import Deer, Detection, Image, MatchStatus, ReidSetting
-from deertrack_core.progress import ProgressCallback
+from deertrack_core.progress import ProgressCallback, scaled
 from deertrack_core.reid import versions
 from deertrack_core.reid.backfill import backfill
 from deertrack_core.reid.calibration import (
@@ -164,8 +164,8 @@ def _switch(
     extra: dict[str, Any],
     progress: ProgressCallback | None,
 ) -> SwitchSummary:
-    embedded = embed_all(url, embedder, progress)
-    backfill(url, embedder=embedder, progress=progress)
+    embedded = embed_all(url, embedder, scaled(progress, 0, 600))
+    backfill(url, embedder=embedder, progress=scaled(progress, 600, 750))
     with db.session_scope(url) as session:
         row = active_row(session)
         prev_model = row.model if row else settings.embedder_name()
@@ -182,7 +182,9 @@ def _switch(
         reset = reset_machine_decisions(session)
     log.info("%s: %s at threshold %.3f (%s); %d decisions to re-make",
              action, embedder.name, threshold, note, reset)  # fmt: skip
-    summary = match_pending(url, embedder=embedder, threshold=threshold, progress=progress)
+    summary = match_pending(
+        url, embedder=embedder, threshold=threshold, progress=scaled(progress, 750, 1000)
+    )
     return SwitchSummary(action, embedder.name, float(threshold), note, prev_model, prev_t,
                          embedded, reset, summary)  # fmt: skip
 

@@ -93,3 +93,17 @@ def test_auto_apply_records_the_refit_like_a_manual_apply(evidence, monkeypatch)
     assert after.precision >= 0.95 and after.verdict in ("meets", "uncertain")
     assert after.new_pairs == 0
     assert not drift.auto_apply(evidence).applied  # nothing new: no second refit
+
+
+def test_threshold_command_prints_the_verdict_and_the_history(evidence, capsys):
+    from deertrack_cli.main import main
+
+    _record(evidence, 0.5)
+    assert main(["threshold"]) == 0
+    out = capsys.readouterr().out
+    assert "recorded threshold 0.500, target precision 0.95" in out
+    assert "precision at the threshold: 1.000" in out and out.count(": meets") == 1
+    assert main(["threshold", "--history"]) == 0
+    assert "test-model  0.500  precision>=0.95  manual by tester" in capsys.readouterr().out
+    assert main(["threshold", "--auto"]) == 0
+    assert "not applied: DEERTRACK_AUTO_THRESHOLD is off" in capsys.readouterr().out

@@ -48,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
         f"today's evidence: {r.same_pairs} same-deer / {r.different_pairs} different pairs "
         f"({r.new_pairs} same-deer pairs new since it was fitted), ROC AUC {r.roc_auc:.3f}"
     )
+    if r.trained_left_out:
+        print(f"({r.trained_left_out} reviewed detections left out: the model was trained on them)")
     print(f"precision at the threshold: {r.precision:.3f} [95% {lo:.3f}-{hi:.3f}] over "
           f"{r.called} pairs called a match: {r.verdict}")  # fmt: skip
     rlo, rhi = r.recommended_interval

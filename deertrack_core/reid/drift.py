@@ -21,12 +21,14 @@ threshold with its evidence, for the Threshold page.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -107,6 +109,24 @@ def threshold_history(session: Session, model: str | None = None) -> list[Thresh
     ]
 
 
+def honest_evidence(session: Session, model: str) -> tuple[np.ndarray, np.ndarray, int]:
+    """Same/different evidence pairs for ``model`` from reviewed detections it was not trained
+    on (a fine-tuned version has pulled its own training crops together: scoring a threshold on
+    them would overstate its precision). Also returns how many detections were left out."""
+    from deertrack_core.reid.scores import load_labelled
+    from deertrack_core.reid.versions import trained_detections
+
+    gallery = load_labelled(session, model)
+    trained = trained_detections(session, model)
+    left_out = 0
+    if trained:
+        seen = np.isin(gallery.detection_ids, list(trained))
+        left_out = int((seen & gallery.reviewed).sum())
+        gallery = dataclasses.replace(gallery, reviewed=gallery.reviewed & ~seen)
+    scores, same = evidence_pairs(session, model, gallery=gallery)
+    return scores, same, left_out
+
+
 def _target(row: ReidSetting | None) -> float:
     ev = (row.evidence or {}) if row is not None else {}
     value = ev.get("target_precision")
@@ -143,6 +163,7 @@ class DriftReport:
     different_pairs: int
     new_pairs: int  # same-deer pairs added since the recorded threshold was fitted
     roc_auc: float
+    trained_left_out: int  # reviewed detections left out: the model was trained on them
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -164,7 +185,7 @@ def drift_report(session: Session, model: str | None = None) -> DriftReport:
     latest = rows[0] if rows else None
     threshold = float(latest.threshold) if latest else settings.match_threshold()
     target = _target(latest)
-    scores, same = evidence_pairs(session, model)
+    scores, same, left_out = honest_evidence(session, model)
     cal = ThresholdCalibrator("precision", target).fit(scores, same)
     at = cal.metrics_at(threshold)
     rec = cal.recommendation_
@@ -178,7 +199,7 @@ def drift_report(session: Session, model: str | None = None) -> DriftReport:
         recommended_achieved=rec.achieved, recommended_precision=rec.metrics.precision,
         recommended_interval=rec_interval, same_pairs=cal.n_same_,
         different_pairs=cal.n_different_, new_pairs=max(0, cal.n_same_ - _recorded_pairs(rows)),
-        roc_auc=cal.roc_.auc,
+        roc_auc=cal.roc_.auc, trained_left_out=left_out,
     )  # fmt: skip
 
 
@@ -211,12 +232,13 @@ def auto_apply(session: Session, *, force: bool = False) -> AutoDecision:
     if abs(report.recommended - report.threshold) < 1e-9:
         return AutoDecision(False, "the refit recommends the recorded threshold", report.threshold,
                             report)  # fmt: skip
-    scores, same = evidence_pairs(session, report.model)
+    scores, same, left_out = honest_evidence(session, report.model)
     cal = ThresholdCalibrator("precision", report.target_precision).fit(scores, same)
     evidence = {
         **cal.evidence(), "auto": True, "new_pairs": report.new_pairs,
         "previous_threshold": report.threshold, "previous_verdict": report.verdict,
         "precision_interval": list(report.recommended_interval),
+        "trained_left_out": left_out,
     }  # fmt: skip
     apply_threshold(session, report.recommended, model=report.model,
                     goal=f"precision>={report.target_precision:g}", evidence=evidence,

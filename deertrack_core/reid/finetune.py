@@ -153,6 +153,8 @@ def train_version(
         ],
         "later_crops": int(len(split.later_queries)),
         "found_crops": found,
+        # which detections the model has seen: threshold evidence for it must leave them out
+        "trained_detections": sorted(x.detection_id for x in train if x.detection_id is not None),
     }
     name = versions.new_name()
     meta = {"base_model": DEFAULT, "input_size": s.input_size, "settings": s.as_dict()}

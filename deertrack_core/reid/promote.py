@@ -35,7 +35,6 @@ from deertrack_core.reid.calibration import (
     InsufficientEvidenceError,
     ThresholdCalibrator,
     apply_threshold,
-    evidence_pairs,
 )
 from deertrack_core.reid.embedders import get_embedder
 from deertrack_core.reid.matching import MatchSummary, match_pending
@@ -141,8 +140,10 @@ def embed_all(url: str | None, embedder: Any, progress: ProgressCallback | None 
 
 
 def _threshold_for(session: Session, model: str, target: float) -> tuple[float, str, dict]:
+    from deertrack_core.reid.drift import honest_evidence
+
     try:
-        scores, same = evidence_pairs(session, model)
+        scores, same, left_out = honest_evidence(session, model)
         calibrator = ThresholdCalibrator("precision", target).fit(scores, same)
     except InsufficientEvidenceError as exc:
         t = settings.match_threshold()
@@ -150,7 +151,9 @@ def _threshold_for(session: Session, model: str, target: float) -> tuple[float, 
         return t, note, {"note": note}
     t = calibrator.recommended_threshold_
     note = f"calibrated for precision>={target:g} on {calibrator.n_same_} same-deer pairs"
-    return t, note, calibrator.evidence()
+    if left_out:
+        note += f" of detections it was not trained on ({left_out} left out)"
+    return t, note, {**calibrator.evidence(), "trained_left_out": left_out}
 
 
 def _switch(

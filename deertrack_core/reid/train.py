@@ -109,6 +109,7 @@ class Sample:
     load: Callable[[], Image.Image]
     ref: str  # detection id or file, for the record
     when: Any = None  # capture time when known (the later-in-time split)
+    detection_id: int | None = None  # when the crop is a stored detection
 
 
 @dataclass(frozen=True)

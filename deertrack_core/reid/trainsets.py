@@ -76,7 +76,9 @@ def database_samples(session: Session, *, input_size: int = 224) -> tuple[list[S
         else:
             sighting = f"i{image_id}"
         load = partial(crop_box, paths.resolve(stored), (x, y, w, h), MARGIN, input_size)
-        samples.append(Sample(str(deer_id), sighting, load, f"detection {det_id}", when))
+        samples.append(
+            Sample(str(deer_id), sighting, load, f"detection {det_id}", when, int(det_id))
+        )
         names[str(deer_id)] = name
     return samples, names
 

@@ -200,3 +200,16 @@ def list_versions(session: Session) -> list[VersionInfo]:
         select(ModelVersion).order_by(ModelVersion.created_at.desc(), ModelVersion.id.desc())
     )
     return [VersionInfo.of(r, active) for r in rows]
+
+
+def trained_detections(session: Session, model: str) -> set[int]:
+    """Detections the version ``model`` (``version:<name>``) was trained on; empty for any
+    other model, or a version trained on a folder."""
+    if not model.startswith(PREFIX):
+        return set()
+    row = session.scalars(
+        select(ModelVersion).where(ModelVersion.name == model[len(PREFIX) :])
+    ).first()
+    if row is None:
+        return set()
+    return {int(i) for i in row.training_set.get("trained_detections", [])}

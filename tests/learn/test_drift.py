@@ -107,3 +107,22 @@ def test_threshold_command_prints_the_verdict_and_the_history(evidence, capsys):
     assert "test-model  0.500  precision>=0.95  manual by tester" in capsys.readouterr().out
     assert main(["threshold", "--auto"]) == 0
     assert "not applied: DEERTRACK_AUTO_THRESHOLD is off" in capsys.readouterr().out
+
+
+def test_a_versions_evidence_leaves_out_what_it_was_trained_on(engine, session):
+    from deertrack_core.models import ModelVersion
+
+    rng = np.random.default_rng(3)
+    arc = Archive(session, model="version:tuned")
+    dets = []
+    for centre in unit(rng, 4, 16):
+        deer = arc.deer()
+        dets += [arc.detection(v, deer=deer).id for v in near(rng, centre, 5, 0.1)]
+    trained = dets[:10]  # two deer's detections: the model has seen them
+    session.add(ModelVersion(name="tuned", base_model="mobilenetv2-imagenet", file="tuned.pt",
+                             training_set={"trained_detections": trained}, settings={},
+                             metrics={}, created_by="tester"))  # fmt: skip
+    session.commit()
+    r = drift.drift_report(session, "version:tuned")
+    assert r.trained_left_out == 10 and r.same_pairs == 10  # only the other two deer's 10
+    assert r.different_pairs == 10  # each scored against the one other unseen deer

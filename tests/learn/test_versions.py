@@ -61,6 +61,11 @@ def test_train_promote_rollback(engine, session, db_url, models_dir, identity_ph
     assert summary.match.detections == len(archive["pending"])  # machine decisions re-made
     active = session.scalars(select(ReidSetting).order_by(ReidSetting.id.desc())).first()
     assert active.model == trained.model and active.evidence["promoted_version"] == trained.name
+    # its threshold was calibrated only on reviewed detections it was not trained on
+    trained_ids = row.training_set["trained_detections"]
+    assert len(trained_ids) == row.training_set["crops"]
+    assert active.evidence["trained_left_out"] == len(trained_ids)
+    assert "not trained on" in summary.threshold_note
     assert [v.active for v in versions.list_versions(session)] == [True]
 
     back = promote.rollback(db_url, user="tester")

@@ -126,3 +126,16 @@ def test_a_versions_evidence_leaves_out_what_it_was_trained_on(engine, session):
     r = drift.drift_report(session, "version:tuned")
     assert r.trained_left_out == 10 and r.same_pairs == 10  # only the other two deer's 10
     assert r.different_pairs == 10  # each scored against the one other unseen deer
+
+
+def test_reid_applies_the_refit_first_when_opted_in(evidence, monkeypatch, capsys):
+    from deertrack_cli.main import main
+
+    monkeypatch.setenv("DEERTRACK_AUTO_THRESHOLD", "on")
+    monkeypatch.setenv("DEERTRACK_AUTO_THRESHOLD_PAIRS", "50")
+    _record(evidence, -0.5, same_pairs=10)
+    assert main(["reid"]) == 0
+    out = capsys.readouterr().out
+    assert "automatic threshold" in out and "after 70 new same-deer pairs" in out
+    evidence.expire_all()
+    assert drift.threshold_history(evidence)[0].kind == "automatic"

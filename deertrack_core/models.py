@@ -330,6 +330,29 @@ class ApiToken(Base):
     __table_args__ = (UniqueConstraint("token_hash", name="uq_api_tokens_token_hash"),)
 
 
+class ModelVersion(Base):
+    """A fine-tuned embedder (issue 9): what it was trained on, how, and how it scored.
+
+    ``file`` is the checkpoint's name inside ``DEERTRACK_MODELS_DIR``; readers resolve it under
+    that folder and never follow a path stored here. The embedder name of a version is
+    ``version:<name>``; promoting one records that name in ``reid_settings``.
+    """
+
+    __tablename__ = "model_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    base_model: Mapped[str] = mapped_column(String(300))
+    file: Mapped[str] = mapped_column(String(200))
+    # source, individuals (id/name/crops), crop and identity counts, held-out identities
+    training_set: Mapped[dict[str, Any]]
+    settings: Mapped[dict[str, Any]]
+    # before/after rank-1, rank-5, mAP, ROC AUC per evaluation split; training time
+    metrics: Mapped[dict[str, Any]]
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now, index=True)
+
+
 __all__ = [
     "ApiToken",
     "Base",
@@ -342,6 +365,7 @@ __all__ = [
     "Image",
     "Job",
     "MatchStatus",
+    "ModelVersion",
     "ReidSetting",
     "ReidSimilarityScore",
     "SexAge",

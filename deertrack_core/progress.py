@@ -43,3 +43,16 @@ def progress_bar(desc: str, enabled: bool = True) -> Iterator[ProgressCallback |
         yield update
     finally:
         bar.close()
+
+
+def scaled(progress: ProgressCallback | None, low: float, high: float) -> ProgressCallback | None:
+    """A callback for one phase of a longer task: its ``done/total`` is reported to ``progress``
+    as ``low..high`` per mille of the whole (so a bar does not jump back between phases)."""
+    if progress is None:
+        return None
+
+    def report(done: int, total: int, message: str = "") -> None:
+        fraction = min(max(done / total, 0.0), 1.0) if total else 1.0
+        progress(int(low + (high - low) * fraction), 1000, message)
+
+    return report

@@ -148,6 +148,25 @@ SETTINGS: tuple[Setting, ...] = (
         "Largest expansion ratio (bytes unpacked per byte packed) of an uploaded zip and of each "
         "large member; photos barely compress, a zip bomb expands a thousandfold.",
     ),
+    Setting(
+        "DEERTRACK_MODELS_DIR",
+        f"{_VAR}/models",
+        "Folder of fine-tuned model versions (deertrack train); checkpoints are only ever read "
+        "from inside it.",
+    ),
+    Setting(
+        "DEERTRACK_AUTO_THRESHOLD",
+        "off",
+        "on: after DEERTRACK_AUTO_THRESHOLD_PAIRS new reviewed same-deer pairs, re-matching "
+        "first applies the threshold the calibrator recommends for the recorded goal (recorded "
+        "with its evidence like a manual apply). off: only a person applies thresholds.",
+    ),
+    Setting(
+        "DEERTRACK_AUTO_THRESHOLD_PAIRS",
+        "50",
+        "New reviewed same-deer pairs since the recorded threshold before an automatic refit "
+        "may apply a new one (DEERTRACK_AUTO_THRESHOLD=on).",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -265,3 +284,15 @@ def unzip_max_files() -> int:
 
 def unzip_max_ratio() -> int:
     return _positive_int("DEERTRACK_UNZIP_MAX_RATIO")
+
+
+def models_dir() -> Path:
+    return Path(get("DEERTRACK_MODELS_DIR"))
+
+
+def auto_threshold() -> bool:
+    return get("DEERTRACK_AUTO_THRESHOLD").strip().lower() in ("1", "true", "yes", "on")
+
+
+def auto_threshold_pairs() -> int:
+    return int(get("DEERTRACK_AUTO_THRESHOLD_PAIRS"))

@@ -165,13 +165,67 @@ def rematch_task(
     job_id: str, params: dict[str, Any], task: Any = None, actor: dict[str, str] | None = None
 ) -> None:
     def body(progress: ProgressWriter) -> Outcome:
+        from deertrack_core import db
+        from deertrack_core.reid.drift import auto_apply
         from deertrack_core.reid.matching import match_pending
 
         _still_allowed(actor, "re-run matching")
+        with db.session_scope() as session:  # opt-in: DEERTRACK_AUTO_THRESHOLD
+            auto = auto_apply(session)
         summary = match_pending(progress=progress, **params)
-        return Outcome(result=_summary(summary), message="matching finished")
+        result = {**(_summary(summary) or {}), "auto_threshold": auto.reason}
+        return Outcome(result=result, message="matching finished")
 
     run_job(job_id, task, REMATCH_RETRIES, body)
+
+
+TRAIN_RETRIES = 0
+
+
+@huey.task(retries=TRAIN_RETRIES, context=True)
+def train_task(
+    job_id: str, params: dict[str, Any], task: Any = None, actor: dict[str, str] | None = None
+) -> None:
+    """Fine-tune a model version; progress says the epoch, the loss and the time left."""
+
+    def body(progress: ProgressWriter) -> Outcome:
+        from deertrack_core.reid.finetune import train_version
+        from deertrack_core.reid.train import TrainSettings
+
+        _still_allowed(actor, "train a model")
+        _confine(params)
+        folder = params.get("folder")
+        trained = train_version(
+            actor=auth.Actor.from_dict(actor),
+            folder=Path(folder) if folder else None,
+            train_settings=TrainSettings(**params.get("settings", {})),
+            holdout=float(params.get("holdout", 0.25)),
+            later=float(params.get("later", 0.2)),
+            progress=progress,
+        )
+        return Outcome(result=_summary(trained), message=f"stored model version {trained.name}")
+
+    run_job(job_id, task, TRAIN_RETRIES, body)
+
+
+@huey.task(retries=0, context=True)
+def switch_model_task(
+    job_id: str, params: dict[str, Any], task: Any = None, actor: dict[str, str] | None = None
+) -> None:
+    """Promote a version or roll back: re-embed, re-score and re-match as one job."""
+
+    def body(progress: ProgressWriter) -> Outcome:
+        from deertrack_core.reid import promote
+
+        _still_allowed(actor, "switch the re-identification model")
+        who = auth.Actor.from_dict(actor)
+        if params["action"] == "promote":
+            s = promote.promote(name=params["version"], actor=who, progress=progress)
+        else:
+            s = promote.rollback(actor=who, progress=progress)
+        return Outcome(result=_summary(s), message=f"{s.action}: {s.model} active")
+
+    run_job(job_id, task, 0, body)
 
 
 @huey.task(retries=INGEST_RETRIES, context=True)
@@ -259,8 +313,10 @@ def check_export(data: Mapping[str, Any]) -> ExportRequest:
     return request
 
 
-def _allowed(actor: auth.Actor | None, role: auth.Role, action: str) -> auth.Actor:
-    return auth.require_url(None, actor, role, action)
+def _allowed(
+    actor: auth.Actor | None, role: auth.Role, action: str, name: str | None = None
+) -> auth.Actor:
+    return auth.require_url(None, actor, role, action, name=name or "")
 
 
 def enqueue_export(data: Mapping[str, Any], *, actor: auth.Actor | None = None) -> str:
@@ -292,6 +348,64 @@ def _confine(params: Mapping[str, Any]) -> None:
     for key, what in names.items():
         if params.get(key):
             paths.within_data_root(Path(params[key]), what)
+
+
+def enqueue_train(
+    settings_: Mapping[str, Any] | None = None,
+    *,
+    folder: str | Path | None = None,
+    holdout: float = 0.25,
+    later: float = 0.2,
+    user: str | None = None,
+    actor: auth.Actor | None = None,
+) -> str:
+    """Validate the training settings and queue a training job (admins; nothing is queued when
+    they are invalid). A training folder must lie under DEERTRACK_DATA_ROOT."""
+    from deertrack_core.errors import ValidationError
+    from deertrack_core.reid.train import TrainSettings
+
+    actor = _allowed(actor, auth.ADMIN, "train a model", name=user)
+
+    try:
+        train_settings = TrainSettings(**dict(settings_ or {})).validate()
+    except TypeError as exc:
+        raise ValidationError({"settings": str(exc)}) from exc
+    if not (0.0 <= holdout < 1.0 and 0.0 <= later < 1.0):
+        raise ValidationError({"holdout/later": "fractions must be at least 0 and below 1"})
+    params: dict[str, Any] = {
+        "settings": train_settings.as_dict(),
+        "holdout": holdout,
+        "later": later,
+        "user": actor.name,
+    }
+    if folder:
+        path = Path(folder).resolve()
+        if not path.is_dir():
+            raise ValidationError({"folder": f"{path} is not a folder of identity sub-folders"})
+        params["folder"] = str(path)
+        _confine(params)
+    return _submit("train", train_task, params, actor, actor=actor.as_dict())
+
+
+def enqueue_promote(
+    version: str, *, user: str | None = None, actor: auth.Actor | None = None
+) -> str:
+    """Queue the promotion of ``version`` (or ``latest``), which must exist (admins)."""
+    from deertrack_core import db
+    from deertrack_core.reid.versions import get_version
+
+    actor = _allowed(actor, auth.ADMIN, "promote a model version", name=user)
+    with db.session_scope() as session:
+        name = get_version(session, version).name
+    params = {"action": "promote", "version": name, "user": actor.name}
+    return _submit("promote", switch_model_task, params, actor, actor=actor.as_dict())
+
+
+def enqueue_rollback(*, user: str | None = None, actor: auth.Actor | None = None) -> str:
+    """Queue a rollback to the previous model and its threshold (admins)."""
+    actor = _allowed(actor, auth.ADMIN, "roll back the model", name=user)
+    params = {"action": "rollback", "user": actor.name}
+    return _submit("rollback", switch_model_task, params, actor, actor=actor.as_dict())
 
 
 def enqueue_ingest(

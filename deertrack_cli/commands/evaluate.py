@@ -28,6 +28,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="COCO YOLOX ONNX model for the crops (benchmark only; needs onnxruntime)",
     )
     parser.add_argument("--embedder", help="embedder name (default: DEERTRACK_EMBEDDER)")
+    parser.add_argument(
+        "--model", metavar="VERSION", help="a stored model version (deertrack train), or 'latest'"
+    )
+    parser.add_argument("--url", help="database URL of the versions (with --model)")
     parser.add_argument("--max-identities", type=int, help="only the first N identity folders")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
@@ -36,10 +40,17 @@ def run(args: argparse.Namespace) -> int:
     from deertrack_core.progress import progress_bar
     from deertrack_core.reid.evaluate import evaluate_folder
 
+    embedder = args.embedder
+    if args.model:
+        from deertrack_core import db
+        from deertrack_core.reid.versions import PREFIX, get_version
+
+        with db.session_scope(args.url) as session:
+            embedder = PREFIX + get_version(session, args.model).name
     with progress_bar("embedding") as bar:
         report = evaluate_folder(
             args.folder,
-            embedder=args.embedder,
+            embedder=embedder,
             crop=args.crop,
             detector_path=args.detector,
             max_identities=args.max_identities,

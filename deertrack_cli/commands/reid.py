@@ -53,6 +53,14 @@ def run(args: argparse.Namespace) -> int:
         )
         _print_summary(calibrated.match)
         return 0
+    if args.threshold is None:  # DEERTRACK_AUTO_THRESHOLD=on: refit first when evidence grew
+        from deertrack_core import db
+        from deertrack_core.reid.drift import auto_apply
+
+        with db.session_scope(args.url) as session:
+            auto = auto_apply(session)
+        if auto.applied:
+            print(f"automatic threshold {auto.threshold:.3f} ({auto.reason})")
     with progress_bar("matching") as bar:
         summary = match_pending(
             args.url,

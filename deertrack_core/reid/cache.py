@@ -19,11 +19,11 @@ from deertrack_core import paths
 from deertrack_core.models import Detection, Embedding, Image
 from deertrack_core.progress import ProgressCallback
 from deertrack_core.reid.crops import crop_box, prefetch
-from deertrack_core.reid.embedder_base import Embedder, to_square
+from deertrack_core.reid.embedder_base import Embedder, fit_crop
 
 log = logging.getLogger(__name__)
 
-#: Crop margin (fraction of the box on each side) used for every cached embedding.
+#: Crop margin (fraction of the box on each side) used for every cached embedding (bench/crops.py).
 MARGIN = 0.1
 _CHUNK = 500  # ids per IN (...) clause
 
@@ -91,7 +91,7 @@ def embed_crops(
     size = getattr(embedder, "input_size", 224)
 
     def load(job: CropJob):
-        return to_square(crop_box(job.path, job.box, margin=margin, min_side=size), size)
+        return fit_crop(crop_box(job.path, job.box, margin=margin, min_side=size), size)
 
     ids: list[int] = []
     images = []

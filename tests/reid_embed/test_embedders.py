@@ -5,6 +5,7 @@ import pytest
 from PIL import Image
 
 from deertrack_core.errors import ConfigurationError
+from deertrack_core.reid import embedder_base as embedders
 from deertrack_core.reid.crops import crop_box
 from deertrack_core.reid.embedder_base import l2_normalise
 from deertrack_core.reid.embedders import get_embedder, resolve_device
@@ -84,3 +85,24 @@ def test_unknown_device_is_refused():
 def test_l2_normalise_leaves_zero_rows_finite():
     out = l2_normalise(np.array([[3.0, 4.0], [0.0, 0.0]]))
     assert np.allclose(out, [[0.6, 0.8], [0.0, 0.0]])
+
+
+def test_pad_to_square_keeps_the_aspect_ratio_on_the_mean_grey():
+    wide = Image.new("RGB", (400, 200), (255, 0, 0))
+    out = embedders.pad_to_square(wide, 100)
+    arr = np.asarray(out)
+    assert out.size == (100, 100)
+    assert tuple(arr[50, 50]) == (255, 0, 0)  # the photo, centred
+    assert tuple(arr[5, 50]) == embedders.PAD_FILL  # bands above and below
+    assert tuple(arr[95, 50]) == embedders.PAD_FILL
+
+
+@pytest.mark.parametrize(("fit", "corner"), [("squash", (255, 0, 0)), ("pad", embedders.PAD_FILL)])
+def test_fit_crop_squashes_or_pads(fit, corner):
+    out = embedders.fit_crop(Image.new("RGB", (300, 100), (255, 0, 0)), 64, fit)
+    assert out.size == (64, 64) and tuple(np.asarray(out)[0, 0]) == corner
+
+
+def test_fit_crop_refuses_an_unknown_fit():
+    with pytest.raises(ValueError, match="pad or squash"):
+        embedders.fit_crop(Image.new("RGB", (10, 10)), 8, "stretch")

@@ -1,27 +1,40 @@
 """Helpers about individual deer shared by the review queue, the individuals screen and undo.
 
 A deer merged into another lives on in the one it joined (:func:`live_deer`); its first/last seen
-span follows its detections (:func:`refresh_span`); its exemplar is what a screen shows of it.
+span follows its detections (:func:`refresh_span`); its exemplars, best-visible first
+(:mod:`deertrack_core.visibility`), are what a screen shows of it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from deertrack_core.models import Deer, Detection, Image, MatchStatus
+from deertrack_core import paths, visibility
+from deertrack_core.models import Deer, Deployment, Detection, Image, MatchStatus
+
+log = logging.getLogger(__name__)
+
+#: Photos read at most per deer and call to measure the sharpness of its detections (the rest
+#: keep their cheap prior until a later call reaches them).
+EXEMPLAR_READS = 8
 
 
 @dataclass(frozen=True)
 class Crop:
-    """A box on a photo: what the UI needs to draw a thumbnail."""
+    """A box on a photo: what the UI needs to draw a thumbnail, and when and where it was."""
 
     detection_id: int
     path: str
     box: tuple[float, float, float, float]
+    captured_at: dt.datetime | None = None
+    station: str = ""
 
 
 def live_deer(session: Session, deer_id: int) -> Deer | None:
@@ -51,26 +64,92 @@ def next_deer_name(session: Session) -> str:
     return f"Deer {n:03d}"
 
 
-def exemplar(session: Session, deer_id: int) -> Crop | None:
-    """The deer's exemplar crop: its chosen detection, else its best-scoring one."""
-    deer = session.get(Deer, deer_id)
-    if deer is None:
-        return None
-    stmt = (
-        select(Detection.id, Image.path, Detection.x, Detection.y, Detection.w, Detection.h)
-        .join(Image, Image.id == Detection.image_id)
-        .where(Detection.deer_id == deer_id, Detection.match_status != "rejected")
+def _crop_rows(session: Session, where) -> list:
+    return list(
+        session.execute(
+            select(
+                Detection.id, Image.path, Detection.x, Detection.y, Detection.w, Detection.h,
+                Image.captured_at, Deployment.station, Deployment.camera, Detection.confidence,
+                Image.width, Image.height, Detection.visibility,
+            )
+            .join(Image, Image.id == Detection.image_id)
+            .join(Deployment, Deployment.id == Image.deployment_id)
+            .where(*where)
+        )
+    )  # fmt: skip
+
+
+def _crop(r) -> Crop:
+    return Crop(r[0], r[1], (r[2], r[3], r[4], r[5]), r[6], f"{r[7]}/{r[8]}" if r[8] else r[7])
+
+
+def _ranked(session: Session, rows: Sequence, reads: int) -> list[Crop]:
+    """``rows`` (of :func:`_crop_rows`) best-visible first; measures at most ``reads`` photos
+    whose visibility is not cached yet (the most promising by their prior) and caches them."""
+    known = {r[0]: r[12] for r in rows if r[12] is not None}
+
+    def prior(r) -> float:
+        return visibility.prior(r[9], (r[2], r[3], r[4], r[5]), r[10], r[11])
+
+    todo = sorted((r for r in rows if r[12] is None), key=prior, reverse=True)[:reads]
+    if todo:
+        fresh = visibility.compute(
+            (r[0], paths.resolve(r[1]), (r[2], r[3], r[4], r[5]), r[9], r[10], r[11]) for r in todo
+        )
+        _cache(session, fresh)
+        known.update(fresh)
+    # Measured ones by visibility; the ones not measured yet after them, by their prior.
+    order = sorted(rows, key=lambda r: (r[0] in known, known.get(r[0], prior(r))), reverse=True)
+    return [_crop(r) for r in order]
+
+
+def _cache(session: Session, values: dict[int, float]) -> None:
+    """Store measured visibilities on a connection of their own, briefly and best-effort.
+
+    A reader must not hold a write lock for the rest of its transaction, and a cache must never
+    wait long behind a writer: on a busy database the values are simply measured again later.
+    The optimistic-lock version is not touched (a cache is not an edit).
+    """
+    table = Detection.__table__
+    stmt = update(table).where(table.c.id == bindparam("_id")).values(visibility=bindparam("_v"))
+    engine = session.get_bind()
+    sqlite = engine.dialect.name == "sqlite"
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(
+                "PRAGMA busy_timeout=1000" if sqlite else "SET LOCAL lock_timeout = '1s'"
+            )
+            try:
+                conn.execute(stmt, [{"_id": i, "_v": v} for i, v in values.items()])
+                conn.commit()
+            finally:
+                if sqlite:  # the pooled connection goes back with the usual patience
+                    conn.exec_driver_sql("PRAGMA busy_timeout=30000")
+    except OperationalError as exc:
+        log.info("visibility of %d detections not cached (database busy): %s", len(values), exc)
+
+
+def exemplars(
+    session: Session, deer_id: int, n: int = 4, *, reads: int = EXEMPLAR_READS
+) -> list[Crop]:
+    """The deer's ``n`` best-visible detections (reviewed-rejected ones excluded)."""
+    rows = _crop_rows(
+        session,
+        (Detection.deer_id == deer_id, Detection.match_status != MatchStatus.REJECTED.value),
     )
-    row = None
-    if deer.exemplar_detection_id is not None:
-        row = session.execute(stmt.where(Detection.id == deer.exemplar_detection_id)).first()
-    if row is None:
-        reviewed = Detection.match_status.in_(MatchStatus.reviewed())
-        order = reviewed.desc(), Detection.match_score.desc()
-        row = session.execute(stmt.order_by(*order, Detection.id).limit(1)).first()
-    if row is None:
-        return None
-    return Crop(row[0], row[1], (row[2], row[3], row[4], row[5]))
+    return _ranked(session, rows, reads)[:n]
+
+
+def exemplar(session: Session, deer_id: int, *, reads: int = 3) -> Crop | None:
+    """The deer's best-visible detection, or None when it has none."""
+    best = exemplars(session, deer_id, 1, reads=reads)
+    return best[0] if best else None
+
+
+def best_visible(session: Session, detection_ids: Sequence[int]) -> list[Crop]:
+    """The given detections (a burst track, say) best-visible first."""
+    rows = _crop_rows(session, (Detection.id.in_(list(detection_ids)),))
+    return _ranked(session, rows, len(rows))
 
 
 def known_deer(session: Session, search: str = "", *, limit: int = 200) -> list[tuple[int, str]]:

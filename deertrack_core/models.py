@@ -166,6 +166,9 @@ class Detection(Base):
     reviewed_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
     version: Mapped[int] = mapped_column(default=1)
+    # How well the animal can be seen (deertrack_core.visibility): a cache computed on demand from
+    # the photo, reset when the box changes; never a reason to bump ``version``.
+    visibility: Mapped[float | None] = mapped_column(Float)
 
     image: Mapped[Image] = relationship(back_populates="detections")
     deer: Mapped[Deer | None] = relationship(foreign_keys=[deer_id])

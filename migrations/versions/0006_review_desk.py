@@ -23,8 +23,13 @@ def upgrade() -> None:
     # issue 12, house: a job's error apart from its message (the Redis store already kept it).
     with op.batch_alter_table("jobs") as batch:
         batch.add_column(sa.Column("error", sa.Text(), nullable=True))
+    # issue 12, desk: cached visibility of a detection (best-visible exemplars first).
+    with op.batch_alter_table("detections") as batch:
+        batch.add_column(sa.Column("visibility", sa.Float(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("detections") as batch:
+        batch.drop_column("visibility")
     with op.batch_alter_table("jobs") as batch:
         batch.drop_column("error")

@@ -184,7 +184,9 @@ def undo(session: Session, action_id: str, *, user: str) -> UndoResult:
     """
     rows = list(
         session.scalars(
-            select(Correction).where(Correction.action_id == action_id).order_by(Correction.id.desc())
+            select(Correction)
+            .where(Correction.action_id == action_id)
+            .order_by(Correction.id.desc())
         )
     )
     if not rows:
@@ -289,7 +291,9 @@ def history(
             rows[a][0].action,
             rows[a][0].changed_by,
             rows[a][0].changed_at,
-            tuple(Change(r.entity, r.entity_id, r.field, r.old_value, r.new_value) for r in rows[a]),
+            tuple(
+                Change(r.entity, r.entity_id, r.field, r.old_value, r.new_value) for r in rows[a]
+            ),
             any(r.undone for r in rows[a]),
         )
         for a in order

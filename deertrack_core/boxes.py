@@ -75,7 +75,9 @@ def checked_box(box: Box) -> Box:
     if not all(math.isfinite(v) for v in (x, y, w, h)):
         raise ValidationError({"box": "x, y, width and height must be finite numbers"})
     if w < MIN_SIDE or h < MIN_SIDE:
-        raise ValidationError({"box": f"a box must be at least {MIN_SIDE:.1%} of the photo wide and high"})
+        raise ValidationError(
+            {"box": f"a box must be at least {MIN_SIDE:.1%} of the photo wide and high"}
+        )
     if x < -SLACK or y < -SLACK or x + w > 1 + SLACK or y + h > 1 + SLACK:
         raise ValidationError({"box": "the box lies outside the photo (x, y, w, h are shares 0-1)"})
     left, top = max(0.0, x), max(0.0, y)

@@ -34,7 +34,9 @@ def test_move_records_each_coordinate_and_undo_restores_the_box(session, archive
     assert det.visibility is None  # measured on the old box
     assert session.scalar(select(func.count()).where(Embedding.detection_id == det.id)) == 0
     rows = session.scalars(select(Correction).where(Correction.action == "box")).all()
-    assert {r.field for r in rows} == {"x", "y", "w", "h"} and {r.changed_by for r in rows} == {USER}
+    assert {r.field for r in rows} == {"x", "y", "w", "h"} and {r.changed_by for r in rows} == {
+        USER
+    }
     result = audit.undo_last(session, user=USER)
     session.commit()
     session.refresh(det)

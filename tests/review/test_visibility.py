@@ -55,9 +55,7 @@ def test_exemplars_come_best_visible_first_and_are_cached(session, archive):
     shown = deer.exemplars(session, deer_id, 10)
     assert len(shown) > 2 and shown[-1].detection_id == other.id
     assert shown[0].captured_at is not None and shown[0].station
-    cached = session.scalars(
-        select(Detection.visibility).where(Detection.deer_id == deer_id)
-    ).all()
+    cached = session.scalars(select(Detection.visibility).where(Detection.deer_id == deer_id)).all()
     assert all(v is not None for v in cached)
     assert session.execute(version).all() == before  # a cache write is not an edit
 

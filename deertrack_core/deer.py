@@ -70,7 +70,7 @@ def _crop_rows(session: Session, where) -> list:
             select(
                 Detection.id, Image.path, Detection.x, Detection.y, Detection.w, Detection.h,
                 Image.captured_at, Deployment.station, Deployment.camera, Detection.confidence,
-                Image.width, Image.height, Detection.visibility,
+                Image.width, Image.height, Detection.visibility, Detection.track_id,
             )
             .join(Image, Image.id == Detection.image_id)
             .join(Deployment, Deployment.id == Image.deployment_id)
@@ -130,14 +130,31 @@ def _cache(session: Session, values: dict[int, float]) -> None:
 
 
 def exemplars(
-    session: Session, deer_id: int, n: int = 4, *, reads: int = EXEMPLAR_READS
+    session: Session,
+    deer_id: int,
+    n: int = 4,
+    *,
+    reads: int = EXEMPLAR_READS,
+    exclude: Sequence[int] = (),
 ) -> list[Crop]:
-    """The deer's ``n`` best-visible detections (reviewed-rejected ones excluded)."""
-    rows = _crop_rows(
-        session,
-        (Detection.deer_id == deer_id, Detection.match_status != MatchStatus.REJECTED.value),
-    )
-    return _ranked(session, rows, reads)[:n]
+    """The deer's ``n`` best-visible detections (reviewed-rejected ones excluded), at most one
+    per burst track: five frames of one burst show one moment, not five views of the deer.
+    ``exclude``: detections not to show (the ones being judged)."""
+    where = [Detection.deer_id == deer_id, Detection.match_status != MatchStatus.REJECTED.value]
+    if exclude:
+        where.append(Detection.id.not_in(list(exclude)))
+    rows = _crop_rows(session, where)
+    track = {r[0]: r[13] for r in rows}
+    seen: set[int] = set()
+    out: list[Crop] = []
+    for crop in _ranked(session, rows, reads):
+        t = track[crop.detection_id]
+        if t is None or t not in seen:
+            out.append(crop)
+            seen.add(t)
+        if len(out) >= n:
+            break
+    return out
 
 
 def exemplar(session: Session, deer_id: int, *, reads: int = 3) -> Crop | None:

@@ -294,8 +294,12 @@ def load_item(
         if deer is None or deer.id in seen:
             continue
         seen.add(deer.id)
-        shown = tuple(exemplars(session, deer.id, per_candidate))
-        cands.append(Candidate(deer.id, deer.name, float(c["score"]), deer.sex_age, shown))
+        # Never the track itself: an auto-matched track is already one of its deer's sightings.
+        shown = tuple(exemplars(session, deer.id, per_candidate, exclude=[d.id for d in dets]))
+        score = float(c["score"])
+        if lead.match_score is not None and abs(score - lead.match_score) < 5e-5:
+            score = float(lead.match_score)  # the list is rounded; the decision used this one
+        cands.append(Candidate(deer.id, deer.name, score, deer.sex_age, shown))
         if len(cands) >= top:
             break
     deer = session.get(Deer, lead.deer_id) if lead.deer_id is not None else None

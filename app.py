@@ -16,6 +16,7 @@ PAGES = {
     "Identify": [
         st.Page("pages/review.py", title="Review", icon=":material/fact_check:"),
         st.Page("pages/individuals.py", title="Individuals", icon=":material/pets:"),
+        st.Page("pages/audit.py", title="Audit trail", icon=":material/history:"),
     ],
     "Tune": [
         st.Page("pages/similarity.py", title="Similarity", icon=":material/bar_chart:"),

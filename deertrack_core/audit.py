@@ -299,3 +299,22 @@ def history(
         for a in order
         if rows[a]
     ]
+
+
+def trail_filters(session: Session) -> tuple[list[str], list[str]]:
+    """The users and the kinds of action in the trail (for its filters)."""
+    users = session.scalars(select(Correction.changed_by).distinct().order_by(Correction.changed_by))
+    kinds = session.scalars(select(Correction.action).distinct().order_by(Correction.action))
+    return list(users), [k for k in kinds if k]
+
+
+def deer_named(records: list[ActionRecord]) -> set[int]:
+    """Ids of the deer the records mention (as a record or as a value), to look up names."""
+    ids = set()
+    for r in records:
+        for c in r.changes:
+            if c.entity == "deer":
+                ids.add(c.entity_id)
+            if c.field in ("deer_id", "merged_into"):
+                ids |= {int(v) for v in (c.old, c.new) if v and v.isdigit()}
+    return ids

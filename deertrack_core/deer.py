@@ -96,10 +96,20 @@ def _ranked(session: Session, rows: Sequence, reads: int) -> list[Crop]:
         fresh = visibility.compute(
             (r[0], paths.resolve(r[1]), (r[2], r[3], r[4], r[5]), r[9], r[10], r[11]) for r in todo
         )
-        _cache(session, fresh)
-        known.update(fresh)
-    # Measured ones by visibility; the ones not measured yet after them, by their prior.
-    order = sorted(rows, key=lambda r: (r[0] in known, known.get(r[0], prior(r))), reverse=True)
+        measured = {i: v for i, v in fresh.items() if v is not None}
+        if measured:
+            _cache(session, measured)
+        known.update(measured)
+        unreadable = set(fresh) - set(measured)
+    else:
+        unreadable = set()
+    # Measured ones by visibility; the ones not measured yet after them, by their prior; the
+    # photos that could not be read last.
+    order = sorted(
+        rows,
+        key=lambda r: (r[0] not in unreadable, r[0] in known, known.get(r[0], prior(r))),
+        reverse=True,
+    )
     return [_crop(r) for r in order]
 
 
@@ -175,3 +185,11 @@ def known_deer(session: Session, search: str = "", *, limit: int = 200) -> list[
     if search:
         stmt = stmt.where(or_(Deer.name.ilike(f"%{search}%")))
     return [(int(i), n) for i, n in session.execute(stmt.order_by(Deer.name).limit(limit))]
+
+
+def names(session: Session, deer_ids: Iterable[int]) -> dict[int, str]:
+    """Names of the given deer (those that still exist)."""
+    ids = sorted(set(deer_ids))
+    if not ids:
+        return {}
+    return dict(session.execute(select(Deer.id, Deer.name).where(Deer.id.in_(ids))).all())

@@ -65,19 +65,22 @@ def score(confidence: float, box: Box, width: int, height: int, sharp: float) ->
     return prior(confidence, box, width, height) * sharp
 
 
-def compute(items: Iterable[tuple[int, Path, Box, float, int, int]]) -> dict[int, float]:
+def compute(
+    items: Iterable[tuple[int, Path, Box, float, int, int]],
+) -> dict[int, float | None]:
     """Visibility of each ``(detection id, photo path, box, confidence, width, height)``.
 
-    A photo that cannot be read scores 0 (shown last) and is logged once.
+    A photo that cannot be read gets ``None`` (shown last, and not worth caching: a moved data
+    root or an unmounted disk is not a property of the photo).
     """
 
-    def one(item: tuple[int, Path, Box, float, int, int]) -> tuple[int, float]:
+    def one(item: tuple[int, Path, Box, float, int, int]) -> tuple[int, float | None]:
         det_id, path, box, conf, width, height = item
         try:
             sharp = sharpness(path, box)
         except Exception as exc:  # noqa: BLE001 - an unreadable photo is simply least visible
             log.warning("visibility of detection %s: cannot read %s (%s)", det_id, path, exc)
-            sharp = 0.0
+            return det_id, None
         return det_id, score(conf, box, width, height, sharp)
 
     work = list(items)

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from deertrack_core import individuals, stats
+from deertrack_core import audit, deer, individuals, stats
 from ui import resources
 
 #: The threshold curves are fitted on a uniform sample of at most this many score pairs.
@@ -89,6 +89,21 @@ def calibrator(url: str, model: str) -> tuple[Any, int, int]:
         idx = np.random.default_rng(0).choice(len(scores), MAX_PAIRS, replace=False)
         scores, same = scores[idx], same[idx]
     return ThresholdCalibrator().fit(scores, same), n_same, n_diff
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def audit_filters(url: str) -> tuple[list[str], list[str]]:
+    """Who has changed anything, and the kinds of action (Audit trail filters)."""
+    with resources.session() as s:
+        return audit.trail_filters(s)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def audit_trail(url: str, user: str | None, action: str | None, limit: int):
+    """The latest actions, and the names of the deer they mention (Audit trail)."""
+    with resources.session() as s:
+        records = audit.history(s, limit=limit, user=user, action=action)
+        return records, deer.names(s, audit.deer_named(records))
 
 
 def clear_caches() -> None:

@@ -39,7 +39,7 @@ def test_prior_weighs_confidence_and_box_area():
 
 def test_an_unreadable_photo_scores_zero(tmp_path):
     out = visibility.compute([(7, tmp_path / "gone.jpg", (0.1, 0.1, 0.2, 0.2), 0.9, 100, 100)])
-    assert out == {7: 0.0}
+    assert out == {7: None}  # not cached as a property of the photo
 
 
 def test_exemplars_come_best_visible_first_and_are_cached(session, archive):

@@ -19,7 +19,7 @@ if not models:
         "import photos and a MegaDetector file, then run matching (Jobs page).",
         icon=":material/info:",
     )
-    st.page_link("pages/jobs.py", label="Jobs", icon=":material/schedule:")
+    st.page_link("screens/jobs.py", label="Jobs", icon=":material/schedule:")
     st.stop()
 
 c1, c2, c3, c4 = st.columns([3, 3, 3, 2])
@@ -57,5 +57,5 @@ else:
         "reviewed ones too. With no reviews yet, review some detections first.",
         icon=":material/info:",
     )
-    st.page_link("pages/jobs.py", label="Start a backfill", icon=":material/schedule:")
-    st.page_link("pages/review.py", label="Review detections", icon=":material/fact_check:")
+    st.page_link("screens/jobs.py", label="Start a backfill", icon=":material/schedule:")
+    st.page_link("screens/review.py", label="Review detections", icon=":material/fact_check:")

@@ -26,7 +26,7 @@ except DeertrackError as exc:
         "deer reviewed twice, and their embeddings (matching computes them).",
         icon=":material/fact_check:",
     )
-    st.page_link("pages/review.py", label="Review detections", icon=":material/fact_check:")
+    st.page_link("screens/review.py", label="Review detections", icon=":material/fact_check:")
     st.stop()
 sample = (
     ""

@@ -53,20 +53,20 @@ with right:
     st.subheader("What to do next")
     if counts.images == 0:
         st.write("The archive is empty: start by importing a folder of photos.")
-        st.page_link("pages/import_data.py", label="Import photos", icon=":material/upload:")
+        st.page_link("screens/import_data.py", label="Import photos", icon=":material/upload:")
     if counts.images_without_detections:
         st.write(
             f"**{counts.images_without_detections:,}** photos have no detections yet "
             "(empty frames, or no MegaDetector file imported for them)."
         )
-        st.page_link("pages/import_data.py", label="Import detections", icon=":material/upload:")
+        st.page_link("screens/import_data.py", label="Import detections", icon=":material/upload:")
     if counts.awaiting_review:
         st.write(f"**{counts.awaiting_review:,}** animal detections await review.")
-        st.page_link("pages/review.py", label="Review detections", icon=":material/fact_check:")
+        st.page_link("screens/review.py", label="Review detections", icon=":material/fact_check:")
     if counts.reviewed:
         st.write(f"**{counts.reviewed:,}** detections reviewed: enough to check the threshold.")
-        st.page_link("pages/threshold.py", label="Tune the threshold", icon=":material/tune:")
-    st.page_link("pages/exports.py", label="Export a report", icon=":material/download:")
+        st.page_link("screens/threshold.py", label="Tune the threshold", icon=":material/tune:")
+    st.page_link("screens/exports.py", label="Export a report", icon=":material/download:")
 
     st.subheader("Latest jobs")
     latest = jobs.recent(5)

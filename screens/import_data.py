@@ -78,7 +78,7 @@ if job_id := st.session_state.get(K.IMPORT_JOB):
         else:
             st.caption("No file had a problem.")
         st.page_link(
-            "pages/review.py", label="Review the new detections", icon=":material/fact_check:"
+            "screens/review.py", label="Review the new detections", icon=":material/fact_check:"
         )
 
 st.subheader("Recent imports")

@@ -21,7 +21,7 @@ if selected is None:
     st.caption(f"{total:,} individuals; the most sighted first. Open one to see its history.")
     if not cards:
         st.info("No individuals yet: they appear as detections are matched and reviewed.")
-        st.page_link("pages/review.py", label="Review detections", icon=":material/fact_check:")
+        st.page_link("screens/review.py", label="Review detections", icon=":material/fact_check:")
     deer_view.gallery(cards)
     st.stop()
 

@@ -174,6 +174,7 @@ def ingest_task(job_id: str, params: dict[str, Any], task: Any = None) -> None:
         summary = ingest_folder(
             Path(params["folder"]),
             deployments_csv=Path(csv) if csv else None,
+            layout=params.get("layout") or "auto",
             progress=progress,
         )
         result: dict[str, Any] = {"ingest": _summary(summary)}
@@ -258,8 +259,17 @@ def enqueue_ingest(
     md_json: str | Path | None = None,
     *,
     deployments_csv: str | Path | None = None,
+    layout: str = "auto",
 ) -> str:
+    """Queue an ingest; the layout and the deployments CSV are checked first (as the CLI does)."""
+    from deertrack_core.ingest.layout import Locator, read_deployments_csv
+
+    Locator(Path(folder), layout)  # raises IngestError naming the layouts there are
+    if deployments_csv:
+        read_deployments_csv(Path(deployments_csv))  # a bad row is named before anything runs
     params: dict[str, Any] = {"folder": str(Path(folder).resolve())}
+    if layout and layout != "auto":
+        params["layout"] = layout
     if md_json:
         params["md_json"] = str(Path(md_json).resolve())
     if deployments_csv:

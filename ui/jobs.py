@@ -93,7 +93,29 @@ def table(states: list[Any]) -> list[dict]:
     ]
 
 
-PROGRESS_COLUMN = st.column_config.ProgressColumn("progress", min_value=0.0, max_value=1.0)
+PROGRESS_COLUMN = st.column_config.ProgressColumn(
+    "progress", min_value=0.0, max_value=1.0, width="small"
+)
+#: Column widths and formats, so no column of a job table is cut ("finished", dates).
+COLUMNS = {
+    "job": st.column_config.TextColumn("job", width="small"),
+    "kind": st.column_config.TextColumn("kind", width="small"),
+    "status": st.column_config.TextColumn("status", width="small"),
+    "progress": PROGRESS_COLUMN,
+    "message": st.column_config.TextColumn("message", width="large"),
+    "created": st.column_config.DatetimeColumn("created", format="D MMM HH:mm:ss", width="small"),
+    "finished": st.column_config.DatetimeColumn("finished", format="D MMM HH:mm:ss", width="small"),
+}
+
+
+def table_view(states: list[Any], columns: list[str] | None = None) -> None:
+    """Jobs as a table with every column readable (widths set, dates short)."""
+    import pandas as pd
+
+    df = pd.DataFrame(table(states))
+    if columns:
+        df = df[columns]
+    st.dataframe(df, hide_index=True, width="stretch", column_config=COLUMNS)
 
 
 def download(state: Any, key: str) -> None:

@@ -293,6 +293,19 @@ class BackfillProgress(Base):
     done_at: Mapped[dt.datetime] = mapped_column(default=_now)
 
 
+class Worker(Base):
+    """A running worker's heartbeat (the SQL store; with Redis a key with a TTL instead), so the
+    dashboard can tell whether anyone will pick up a queued job."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)  # host:pid
+    queue: Mapped[str] = mapped_column(String(64), default="")
+    threads: Mapped[int] = mapped_column(default=1)
+    started_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    beat_at: Mapped[dt.datetime] = mapped_column(default=_now, index=True)
+
+
 __all__ = [
     "Base",
     "BackfillProgress",
@@ -307,4 +320,5 @@ __all__ = [
     "ReidSetting",
     "ReidSimilarityScore",
     "SexAge",
+    "Worker",
 ]

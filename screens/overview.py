@@ -1,10 +1,8 @@
 """Overview: what is in the archive, how it grew, what to do next."""
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 
-from ui import jobs, readers, resources
+from ui import charts, jobs, readers, resources
 
 url = resources.start_page(
     "DeerTrack", "Trail-camera photos to reviewed sightings of individual deer"
@@ -22,30 +20,7 @@ left, right = st.columns([3, 2], gap="large")
 with left:
     st.subheader("Detections over time")
     if over_time:
-        df = pd.DataFrame(over_time)
-        df["day"] = pd.to_datetime(df["day"])
-        chart = (
-            alt.Chart(df)
-            .mark_bar()
-            .encode(
-                x=alt.X("yearweek(day):T", title="Week"),
-                y=alt.Y("sum(detections):Q", title="Animal detections"),
-                color=alt.Color(
-                    "status:N",
-                    title="",
-                    scale=alt.Scale(
-                        domain=["reviewed", "not reviewed"], range=["#3f6b3a", "#c9b27c"]
-                    ),
-                ),
-                tooltip=[
-                    alt.Tooltip("yearweek(day):T", title="week of"),
-                    "status:N",
-                    alt.Tooltip("sum(detections):Q", title="detections"),
-                ],
-            )
-            .properties(height=260)
-        )
-        st.altair_chart(chart, width="stretch")
+        st.altair_chart(charts.weekly_detections(over_time), width="stretch")
     else:
         st.caption("No dated detections yet.")
 
@@ -71,10 +46,6 @@ with right:
     st.subheader("Latest jobs")
     latest = jobs.recent(5)
     if latest:
-        st.dataframe(
-            pd.DataFrame(jobs.table(latest))[["kind", "status", "progress", "finished"]],
-            hide_index=True,
-            column_config={"progress": jobs.PROGRESS_COLUMN},
-        )
+        jobs.table_view(latest, ["kind", "status", "progress", "finished"])
     else:
         st.caption("No jobs have run yet.")

@@ -118,6 +118,40 @@ def table_view(states: list[Any], columns: list[str] | None = None) -> None:
     st.dataframe(df, hide_index=True, width="stretch", column_config=COLUMNS)
 
 
+def queue_status() -> None:
+    """How many tasks wait for a worker (or that the queue cannot be reached)."""
+    try:
+        st.metric("Tasks waiting for a worker", tasks().queue_length())
+    except Exception:  # noqa: BLE001 - an unreachable queue is shown, not raised
+        st.metric("Tasks waiting for a worker", "?")
+        st.caption("The job queue cannot be reached.")
+
+
+def workers_line() -> None:
+    """Whether a worker is alive (its heartbeat is fresh), so a queued job is known to run."""
+    from deertrack_core.jobstatus.workers import registry
+
+    try:
+        alive = registry().alive()
+    except Exception as exc:  # noqa: BLE001 - say we cannot tell, do not fail the page
+        st.warning(f"Cannot tell whether a worker is running ({exc}).", icon=":material/help:")
+        return
+    if not alive:
+        st.warning(
+            "**No worker is running**: queued jobs wait until one starts (`deertrack worker`; "
+            "`make run` starts one).",
+            icon=":material/power_off:",
+        )
+        return
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    names = ", ".join(
+        f"{w.id} ({w.threads} thread{'s' if w.threads > 1 else ''}, beat {w.age_s(now):.0f} s ago)"
+        for w in sorted(alive, key=lambda w: w.id)
+    )
+    st.markdown(f":green[:material/check_circle:] **{len(alive)} worker"
+                f"{'s' if len(alive) > 1 else ''} alive**: {names}")  # fmt: skip
+
+
 def download(state: Any, key: str) -> None:
     """A download button for a completed job's result file (or why there is none)."""
     from pathlib import Path

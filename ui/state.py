@@ -26,6 +26,7 @@ SIM_MODEL = "sim_model"
 SIM_CAMERAS = "sim_cameras"
 SIM_DATES = "sim_dates"
 SIM_BINS = "sim_bins"
+SIM_VIEW = "sim_view"  # counts | density | log
 
 # Threshold
 THR_SLIDER = "thr_slider"
@@ -33,6 +34,7 @@ THR_GOAL = "thr_goal"
 THR_TARGET = "thr_target_precision"
 THR_REMATCH = "thr_rematch"
 THR_NOTICE = "thr_notice"
+THR_RANGE = "thr_range"  # the slider's span: (low, high)
 
 # Exports
 EXPORT_JOB = "export_job"

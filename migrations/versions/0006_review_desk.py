@@ -26,9 +26,21 @@ def upgrade() -> None:
     # issue 12, desk: cached visibility of a detection (best-visible exemplars first).
     with op.batch_alter_table("detections") as batch:
         batch.add_column(sa.Column("visibility", sa.Float(), nullable=True))
+    # issue 12, desk: worker heartbeats (is anyone there to run a queued job?).
+    op.create_table(
+        "workers",
+        sa.Column("id", sa.String(200), primary_key=True),
+        sa.Column("queue", sa.String(64), nullable=False),
+        sa.Column("threads", sa.Integer(), nullable=False),
+        sa.Column("started_at", sa.DateTime(), nullable=False),
+        sa.Column("beat_at", sa.DateTime(), nullable=False),
+    )
+    op.create_index("ix_workers_beat_at", "workers", ["beat_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_workers_beat_at", table_name="workers")
+    op.drop_table("workers")
     with op.batch_alter_table("detections") as batch:
         batch.drop_column("visibility")
     with op.batch_alter_table("jobs") as batch:

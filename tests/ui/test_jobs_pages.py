@@ -120,3 +120,24 @@ def test_import_with_a_deployments_csv_and_a_bad_layout(immediate, engine, tmp_p
     at.button(key="import_submit").click().run()
     assert not at.exception
     assert "Oak/Z1" in _labels(engine)
+
+
+def test_jobs_page_says_whether_a_worker_is_alive(queue_only, engine):
+    import datetime as dt
+
+    from deertrack_core.jobstatus.workers import SqlWorkers
+
+    at = run_page("jobs.py")
+    assert any("No worker is running" in w.value for w in at.warning)
+    SqlWorkers(engine.url.render_as_string(hide_password=False)).beat(
+        "lab-host:4242", threads=2, started_at=dt.datetime(2026, 1, 1)
+    )
+    at.run()
+    assert any("1 worker alive" in m.value and "lab-host:4242" in m.value for m in at.markdown)
+    assert not any("No worker is running" in w.value for w in at.warning)
+
+
+def test_both_job_starters_queue_their_job(queue_only):
+    at = run_page("jobs.py")
+    at.button(key="jobs_rematch").click().run()
+    assert any("Match pending detections: job" in s.value for s in at.success)

@@ -39,7 +39,10 @@ run: install
 	$(BIN)/deertrack migrate
 	$(BIN)/deertrack demo --if-empty
 	@echo "Starting the worker, the API on http://localhost:$${DEERTRACK_API_PORT:-8001} and the dashboard on http://localhost:$(PORT)"
-	@trap 'kill 0' INT TERM EXIT; \
+# Ctrl-C reaches all three (one process group) and each stops cleanly; the trap then stops
+# whatever is left and waits for it. It clears itself first: a trap whose `kill 0` signals its
+# own shell re-entered itself until bash crashed ("Segmentation fault" on every Ctrl-C).
+	@trap 'trap - INT TERM EXIT; kill $$(jobs -p) 2>/dev/null; wait' INT TERM EXIT; \
 	  $(BIN)/deertrack worker & \
 	  $(BIN)/deertrack api & \
 	  $(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true

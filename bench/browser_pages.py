@@ -121,9 +121,13 @@ def time_page(tab, base: str, name: str, shots: Path | None, label: str) -> tupl
             tab.get_by_text("Latest sightings").first.wait_for(timeout=120_000)
         out.append(_rendered(tab) - t0)
         if shots is not None and visit == 1:
+            # Streamlit scrolls inside its main block: a tall window shows the whole page.
             shots.mkdir(parents=True, exist_ok=True)
-            tab.wait_for_timeout(300)
-            tab.screenshot(path=str(shots / f"{label}-{name.replace(' ', '-')}.png"), full_page=True)
+            size = tab.viewport_size
+            tab.set_viewport_size({"width": size["width"], "height": 2600})
+            tab.wait_for_timeout(800)
+            tab.screenshot(path=str(shots / f"{label}-{name.replace(' ', '-')}.png"))
+            tab.set_viewport_size(size)
     return out[0], out[1]
 
 
@@ -179,6 +183,7 @@ def main() -> None:
     ap.add_argument("--detections", type=int, default=100_000)
     ap.add_argument("--scores", type=int, default=1_000_000)
     ap.add_argument("--shots", type=Path, help="write a screenshot of every page here")
+    ap.add_argument("--keep", action="store_true", help="keep the large archive's database")
     ap.add_argument("--width", type=int, default=1400)
     args = ap.parse_args()
     os.chdir(ROOT)
@@ -218,8 +223,11 @@ def main() -> None:
             from deertrack_core import db
 
             db.dispose(url)
-            with admin.cursor() as cur:
-                cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            if args.keep:
+                print(f"kept {url} (--large-url to reuse)")
+            else:
+                with admin.cursor() as cur:
+                    cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             admin.close()
 
 

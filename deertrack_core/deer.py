@@ -71,6 +71,7 @@ def _crop_rows(session: Session, where) -> list:
                 Detection.id, Image.path, Detection.x, Detection.y, Detection.w, Detection.h,
                 Image.captured_at, Deployment.station, Deployment.camera, Detection.confidence,
                 Image.width, Image.height, Detection.visibility, Detection.track_id,
+                Detection.deer_id,
             )
             .join(Image, Image.id == Detection.image_id)
             .join(Deployment, Deployment.id == Image.deployment_id)
@@ -83,34 +84,42 @@ def _crop(r) -> Crop:
     return Crop(r[0], r[1], (r[2], r[3], r[4], r[5]), r[6], f"{r[7]}/{r[8]}" if r[8] else r[7])
 
 
-def _ranked(session: Session, rows: Sequence, reads: int) -> list[Crop]:
-    """``rows`` (of :func:`_crop_rows`) best-visible first; measures at most ``reads`` photos
-    whose visibility is not cached yet (the most promising by their prior) and caches them."""
-    known = {r[0]: r[12] for r in rows if r[12] is not None}
+def _prior(r) -> float:
+    return visibility.prior(r[9], (r[2], r[3], r[4], r[5]), r[10], r[11])
 
-    def prior(r) -> float:
-        return visibility.prior(r[9], (r[2], r[3], r[4], r[5]), r[10], r[11])
 
-    todo = sorted((r for r in rows if r[12] is None), key=prior, reverse=True)[:reads]
-    if todo:
-        fresh = visibility.compute(
-            (r[0], paths.resolve(r[1]), (r[2], r[3], r[4], r[5]), r[9], r[10], r[11]) for r in todo
-        )
-        measured = {i: v for i, v in fresh.items() if v is not None}
-        if measured:
-            _cache(session, measured)
-        known.update(measured)
-        unreadable = set(fresh) - set(measured)
-    else:
-        unreadable = set()
-    # Measured ones by visibility; the ones not measured yet after them, by their prior; the
-    # photos that could not be read last.
-    order = sorted(
-        rows,
-        key=lambda r: (r[0] not in unreadable, r[0] in known, known.get(r[0], prior(r))),
-        reverse=True,
+def _ranked(session: Session, groups: dict[int, list], reads: int) -> dict[int, list]:
+    """Each group of rows (of :func:`_crop_rows`), best-visible first.
+
+    Only a group's ``reads`` most promising rows by their prior (confidence × box area) are
+    measured, once: those whose visibility is not cached yet are measured together (photos read
+    in parallel) and cached. The rest rank after the measured ones, by their prior; photos that
+    could not be read come last.
+    """
+    priors = {r[0]: _prior(r) for rows in groups.values() for r in rows}
+    tops = {
+        k: sorted(rows, key=lambda r: priors[r[0]], reverse=True)[:reads]
+        for k, rows in groups.items()
+    }
+    todo = [r for top in tops.values() for r in top if r[12] is None]
+    fresh = visibility.compute(
+        (r[0], paths.resolve(r[1]), (r[2], r[3], r[4], r[5]), r[9], r[10], r[11]) for r in todo
     )
-    return [_crop(r) for r in order]
+    measured = {i: v for i, v in fresh.items() if v is not None}
+    if measured:
+        _cache(session, measured)
+    unreadable = set(fresh) - set(measured)
+    out = {}
+    for k, rows in groups.items():
+        known = {r[0]: r[12] for r in rows if r[12] is not None} | {
+            r[0]: measured[r[0]] for r in rows if r[0] in measured
+        }
+        out[k] = sorted(
+            rows,
+            key=lambda r: (r[0] not in unreadable, r[0] in known, known.get(r[0], priors[r[0]])),
+            reverse=True,
+        )
+    return out
 
 
 def _cache(session: Session, values: dict[int, float]) -> None:
@@ -139,6 +148,42 @@ def _cache(session: Session, values: dict[int, float]) -> None:
         log.info("visibility of %d detections not cached (database busy): %s", len(values), exc)
 
 
+def exemplars_of(
+    session: Session,
+    deer_ids: Sequence[int],
+    n: int = 4,
+    *,
+    reads: int = EXEMPLAR_READS,
+    exclude: Sequence[int] = (),
+) -> dict[int, list[Crop]]:
+    """Each deer's ``n`` best-visible detections (reviewed-rejected ones excluded), at most one
+    per burst track: five frames of one burst show one moment, not five views of the deer.
+    ``exclude``: detections not to show (the ones being judged). One query for all the deer."""
+    ids = sorted(set(deer_ids))
+    if not ids:
+        return {}
+    where = [Detection.deer_id.in_(ids), Detection.match_status != MatchStatus.REJECTED.value]
+    if exclude:
+        where.append(Detection.id.not_in(list(exclude)))
+    groups: dict[int, list] = {i: [] for i in ids}
+    for r in _crop_rows(session, where):
+        groups[r[14]].append(r)
+    track = {r[0]: r[13] for rows in groups.values() for r in rows}
+    out: dict[int, list[Crop]] = {}
+    for deer_id, ranked in _ranked(session, groups, reads).items():
+        seen: set[int] = set()
+        picked: list[Crop] = []
+        for row in ranked:
+            t = track[row[0]]
+            if t is None or t not in seen:
+                picked.append(_crop(row))
+                seen.add(t)
+            if len(picked) >= n:
+                break
+        out[deer_id] = picked
+    return out
+
+
 def exemplars(
     session: Session,
     deer_id: int,
@@ -147,24 +192,8 @@ def exemplars(
     reads: int = EXEMPLAR_READS,
     exclude: Sequence[int] = (),
 ) -> list[Crop]:
-    """The deer's ``n`` best-visible detections (reviewed-rejected ones excluded), at most one
-    per burst track: five frames of one burst show one moment, not five views of the deer.
-    ``exclude``: detections not to show (the ones being judged)."""
-    where = [Detection.deer_id == deer_id, Detection.match_status != MatchStatus.REJECTED.value]
-    if exclude:
-        where.append(Detection.id.not_in(list(exclude)))
-    rows = _crop_rows(session, where)
-    track = {r[0]: r[13] for r in rows}
-    seen: set[int] = set()
-    out: list[Crop] = []
-    for crop in _ranked(session, rows, reads):
-        t = track[crop.detection_id]
-        if t is None or t not in seen:
-            out.append(crop)
-            seen.add(t)
-        if len(out) >= n:
-            break
-    return out
+    """One deer's ``n`` best-visible detections (see :func:`exemplars_of`)."""
+    return exemplars_of(session, [deer_id], n, reads=reads, exclude=exclude)[deer_id]
 
 
 def exemplar(session: Session, deer_id: int, *, reads: int = 3) -> Crop | None:
@@ -176,7 +205,7 @@ def exemplar(session: Session, deer_id: int, *, reads: int = 3) -> Crop | None:
 def best_visible(session: Session, detection_ids: Sequence[int]) -> list[Crop]:
     """The given detections (a burst track, say) best-visible first."""
     rows = _crop_rows(session, (Detection.id.in_(list(detection_ids)),))
-    return _ranked(session, rows, len(rows))
+    return [_crop(r) for r in _ranked(session, {0: rows}, len(rows))[0]]
 
 
 def known_deer(session: Session, search: str = "", *, limit: int = 200) -> list[tuple[int, str]]:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from deertrack_core.audit import AuditAction
-from deertrack_core.deer import Crop, exemplar, next_deer_name, refresh_span
+from deertrack_core.deer import Crop, exemplars_of, next_deer_name, refresh_span
 from deertrack_core.errors import NotFoundError, ValidationError
 from deertrack_core.models import Deer, Deployment, Detection, Image, MatchStatus
 
@@ -76,6 +76,8 @@ def gallery(
     if search.strip():
         stmt = stmt.where(Deer.name.ilike(f"%{search.strip()}%"))
     stmt = stmt.order_by(func.coalesce(stats.c.n, 0).desc(), Deer.name).limit(limit).offset(offset)
+    rows = session.execute(stmt).all()
+    pictures = exemplars_of(session, [deer.id for deer, *_ in rows], 1, reads=3)
     return [
         DeerCard(
             deer.id,
@@ -86,9 +88,9 @@ def gallery(
             last,
             int(st or 0),
             deer.notes,
-            exemplar(session, deer.id),
+            (pictures.get(deer.id) or [None])[0],
         )
-        for deer, n, first, last, st in session.execute(stmt)
+        for deer, n, first, last, st in rows
     ]
 
 

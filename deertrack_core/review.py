@@ -25,7 +25,7 @@ from deertrack_core.audit import AuditAction
 from deertrack_core.deer import (
     Crop,
     best_visible,
-    exemplars,
+    exemplars_of,
     live_deer,
     next_deer_name,
     refresh_span,
@@ -287,21 +287,25 @@ def load_item(
     dets = track_detections(session, track_key)
     lead = dets[0]  # the detector's most confident box speaks for the track's decision
     ranked = best_visible(session, [d.id for d in dets])
-    cands: list[Candidate] = []
-    seen: set[int] = set()
+    chosen: list[tuple[Deer, float]] = []
     for c in sorted(lead.candidates or [], key=lambda c: -float(c.get("score", 0.0))):
         deer = live_deer(session, int(c["deer_id"]))
-        if deer is None or deer.id in seen:
+        if deer is None or deer.id in {d.id for d, _ in chosen}:
             continue
-        seen.add(deer.id)
-        # Never the track itself: an auto-matched track is already one of its deer's sightings.
-        shown = tuple(exemplars(session, deer.id, per_candidate, exclude=[d.id for d in dets]))
         score = float(c["score"])
         if lead.match_score is not None and abs(score - lead.match_score) < 5e-5:
             score = float(lead.match_score)  # the list is rounded; the decision used this one
-        cands.append(Candidate(deer.id, deer.name, score, deer.sex_age, shown))
-        if len(cands) >= top:
+        chosen.append((deer, score))
+        if len(chosen) >= top:
             break
+    # Never the track itself: an auto-matched track is already one of its deer's sightings.
+    pictures = exemplars_of(
+        session, [d.id for d, _ in chosen], per_candidate, exclude=[d.id for d in dets]
+    )
+    cands = [
+        Candidate(deer.id, deer.name, score, deer.sex_age, tuple(pictures[deer.id]))
+        for deer, score in chosen
+    ]
     deer = session.get(Deer, lead.deer_id) if lead.deer_id is not None else None
     return ReviewItem(
         track_key=track_key,

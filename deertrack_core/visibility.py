@@ -19,6 +19,7 @@ detections and cached in ``detections.visibility`` (reset when the box changes).
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 #: Longer side (pixels) a box is scaled to before its sharpness is measured.
 SIDE = 192
 #: Photos read at most per call of :func:`compute` (each read costs a JPEG decode).
-READ_THREADS = 2
+READ_THREADS = max(2, min(4, os.cpu_count() or 1))
 
 
 def laplacian_variance(grey: np.ndarray) -> float:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import actions, demo, errors, import_view, jobs, resources
+from ui import actions, demo_removal, errors, import_view, jobs, resources
 from ui import state as K
 
 url = resources.start_page(
@@ -31,11 +31,11 @@ if job_id := st.session_state.get(K.IMPORT_JOB):
         st.page_link(
             "screens/review.py", label="Review the new detections", icon=":material/fact_check:"
         )
-        demo.removal(url, after_import=True)
+        demo_removal.removal(url, after_import=True)
 
 st.subheader("Recent imports")
 import_view.recent()
 
 if not st.session_state.get(K.IMPORT_JOB):
     st.subheader("The demo season")
-    demo.removal(url)
+    demo_removal.removal(url)

@@ -18,7 +18,8 @@ with resources.session() as s:
     model, active_thr = active.active_threshold(s)
 st.markdown(f"Active: **{active_thr:.3f}** on model `{model}`")
 try:
-    cal, n_same, n_diff = readers.calibrator(url, model)
+    inputs = readers.threshold_inputs(url, model)
+    cal, n_same, n_diff = inputs.calibrator, inputs.n_same, inputs.n_different
 except DeertrackError as exc:
     st.warning(
         f"**Not enough reviewed evidence to tune the threshold yet.**\n\n{exc.problem}\n\n"
@@ -72,7 +73,7 @@ threshold_view.glossary()
 
 st.subheader("What the archive would get")
 with errors.shown():
-    threshold_view.outlook(url, model, thr, m.precision)
+    threshold_view.outlook(inputs.pending, thr, m.precision)
 
 st.subheader("Recommended thresholds")
 threshold_view.recommendations(cal, target)

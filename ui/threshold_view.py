@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ui import charts, readers
+from ui import charts
 
 GOAL_LABELS = {
     "precision": "Target precision (few false merges)",
@@ -128,11 +128,11 @@ def metrics_row(m, rec, goal: str) -> None:
     )
 
 
-def outlook(url: str, model: str, threshold: float, precision: float) -> None:
+def outlook(pending, threshold: float, precision: float) -> None:
     """What matching the detections awaiting an identity would give at ``threshold``."""
     from deertrack_core.reid.calibration import outlook_from_scores
 
-    out = outlook_from_scores(readers.pending(url, model), threshold, precision)
+    out = outlook_from_scores(pending, threshold, precision)
     if out.pending_tracks == 0:
         st.caption("No detections await an identity with embeddings of this model.")
         return

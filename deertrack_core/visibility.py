@@ -32,7 +32,7 @@ from deertrack_core.reid.crops import Box, crop_box
 log = logging.getLogger(__name__)
 
 #: Longer side (pixels) a box is scaled to before its sharpness is measured.
-SIDE = 192
+SIDE = 128
 #: Photos read at most per call of :func:`compute` (each read costs a JPEG decode).
 READ_THREADS = max(2, min(4, os.cpu_count() or 1))
 

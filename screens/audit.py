@@ -27,7 +27,8 @@ if not records:
     st.info("Nothing recorded yet: decisions on the Review page and edits of individuals, "
             "boxes and clocks appear here.", icon=":material/history:")  # fmt: skip
     st.stop()
-st.caption(f"The latest {len(records)} actions; you act as **{user}**.")
+latest = "The latest action" if len(records) == 1 else f"The latest {len(records)} actions"
+st.caption(f"{latest}; you act as **{user}**.")
 for record in records:
     if audit_view.row(record, names, user):
         actions.run(

@@ -30,8 +30,8 @@ def _value(field: str, value: str | None, names: dict[int, str]) -> str:
 
 
 def _boxes(changes: list[Change]) -> str:
-    n = len({c.entity_id for c in changes})
-    return f"{'a box' if n == 1 else f'{n} boxes'} moved or resized"
+    ids = sorted({c.entity_id for c in changes})
+    return f"box{'es' if len(ids) > 1 else ''} of detection {', '.join(map(str, ids))} moved or resized"
 
 
 def describe(record: ActionRecord, names: dict[int, str]) -> str:
@@ -56,8 +56,7 @@ def describe(record: ActionRecord, names: dict[int, str]) -> str:
                 parts.append(_boxes(changes))
         else:
             moves = Counter(
-                (_value(field, c.old, names), _value(field, c.new, names))
-                for c in changes
+                (_value(field, c.old, names), _value(field, c.new, names)) for c in changes
             )
             text = "; ".join(
                 f"{a} → {b}" + (f" ×{n}" if n > 1 else "") for (a, b), n in moves.items()

@@ -12,6 +12,7 @@ starting a second one. No Streamlit call happens in the threads.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -30,9 +31,19 @@ MAX_PAIRS = 200_000
 KEEP = 4  # versions kept
 DELAY_S = 3.0  # after a change, wait this long for the next one before computing
 
+
+def _low_priority() -> None:
+    """Run this thread at the lowest CPU priority (Linux schedules threads one by one), so the
+    preparation never slows a page someone is waiting for; elsewhere, at normal priority."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    except (AttributeError, OSError):
+        pass
+
+
 _LOCK = threading.Lock()
 _RESULTS: OrderedDict[tuple, Future] = OrderedDict()
-_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evidence")
+_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evidence", initializer=_low_priority)
 _TIMER: threading.Timer | None = None
 
 
@@ -73,7 +84,9 @@ def compute(url: str, model: str) -> ThresholdInputs:
         with db.session_scope(url) as s:
             return pending_best_scores(s, model, gallery=gallery)
 
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="evidence-part") as pool:
+    with ThreadPoolExecutor(
+        max_workers=2, thread_name_prefix="evidence-part", initializer=_low_priority
+    ) as pool:
         fitted, best = pool.submit(fit), pool.submit(pending)
         cal, n_same, n_diff = fitted.result()
         return ThresholdInputs(cal, n_same, n_diff, best.result())

@@ -266,7 +266,7 @@ def test_a_deer_split_from_the_deer_page(dashboard, page):
     page.get_by_role("button", name="Open").first.click()
     page.get_by_text("Latest sightings").first.wait_for()
     page.get_by_text("Pick sightings to split off").click()
-    boxes = page.locator("[data-testid='stCheckbox']")
+    boxes = page.locator("[data-testid='stCheckbox']", has_text="#")  # the sightings, not the toggle
     boxes.first.wait_for()
     boxes.nth(0).click()
     _ready(page)

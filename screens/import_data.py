@@ -37,5 +37,4 @@ st.subheader("Recent imports")
 import_view.recent()
 
 if not st.session_state.get(K.IMPORT_JOB):
-    st.subheader("The demo season")
     demo_removal.removal(url)

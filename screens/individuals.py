@@ -35,7 +35,7 @@ if st.button("Back to the gallery", key="deer_back", icon=":material/arrow_back:
     st.session_state.pop(K.DEER_SELECTED, None)
     st.rerun()
 st.header(f"{deer.name} · {deer.sex_age}")
-st.caption(f"{len(rows)} sightings at {len(table)} cameras")
+st.caption(f"{deer_view.plural(len(rows), 'sighting')} at {deer_view.plural(len(table), 'camera')}")
 deer_view.timeline(rows)
 left, right = st.columns([1, 1], gap="large")
 with left:

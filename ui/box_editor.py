@@ -86,7 +86,7 @@ def editor(photo: PhotoBoxes, detection_id: int, act: Callable[..., None]) -> No
     cols = st.columns(4)
     for col, f, v in zip(cols, FIELDS, pick.box, strict=True):
         st.session_state.setdefault(keys[f], round(100 * v, 1))
-        col.number_input(LABELS[f], 0.0, 100.0, step=0.5, key=keys[f], format="%.1f")
+        col.number_input(LABELS[f], 0.0, 100.0, step=0.1, key=keys[f], format="%.1f")
     edited = tuple(st.session_state[keys[f]] / 100 for f in FIELDS)
     unchanged = all(abs(e - v) < 0.0006 for e, v in zip(edited, pick.box, strict=True))
     chart = _chart(photo, pick, None if unchanged else edited)

@@ -112,15 +112,17 @@ def weekly_detections(rows: list[dict]) -> alt.Chart:
         alt.Chart(df)
         .mark_bar()
         .encode(
-            x=alt.X("week:O", sort=order, title="ISO week", axis=alt.Axis(labelAngle=-45)),
+            x=alt.X(
+                "week:O", sort=order, title="ISO week",
+                axis=alt.Axis(labelAngle=0, labelOverlap="greedy"),
+            ),  # fmt: skip
             y=alt.Y("detections:Q", title="Animal detections"),
             color=alt.Color(
                 "status:N",
                 title="",
                 scale=alt.Scale(domain=["reviewed", "not reviewed"], range=["#3f6b3a", "#c9b27c"]),
-                legend=alt.Legend(orient="top"),
             ),
             tooltip=[alt.Tooltip("label:N", title="week"), "status:N", "detections:Q"],
         )
-        .properties(height=260)
+        .properties(height=300)
     )

@@ -99,8 +99,9 @@ def pair(item: ReviewItem, frame_key: str, picture_key: str, zoom: float, focus)
         _view(pic, canvas, zoom, focus,
               f"Candidate {i + 1}: {cand.name} · picture {p + 1} of {len(cand.exemplars)} · "
               f"{pic.station} · {formats.day_time(pic.captured_at)}")  # fmt: skip
-        _picture_steps(picture_key, len(cand.exemplars))
-        strip(cand.exemplars, picture_key, p)
+        if len(cand.exemplars) > 1:
+            _picture_steps(picture_key, len(cand.exemplars))
+            strip(cand.exemplars, picture_key, p)
 
 
 def burst(frames: list[Crop], key: str) -> None:

@@ -16,6 +16,15 @@ from ui import state as K
 SPLIT_PAGE = 24  # sightings per page of the split picker
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def _vega_time(t: pd.Timestamp) -> alt.DateTime:
+    """A time as Vega reads the data's times (local, naive), for a scale's domain."""
+    return alt.DateTime(year=t.year, month=t.month, date=t.day, hours=t.hour, minutes=t.minute)
+
+
 def _date(d) -> str:
     return d.strftime("%d %b %Y") if d else "—"
 
@@ -45,11 +54,14 @@ def timeline(rows: list[Sighting]) -> None:
     df = pd.DataFrame(
         {"time": [r.captured_at for r in dated], "camera": [r.station for r in dated]}
     )
+    first, last = df["time"].min(), df["time"].max()
+    pad = max((last - first) * 0.03, pd.Timedelta(days=1))  # one sighting still gets a span
+    span = [_vega_time(first - pad), _vega_time(last + pad)]
     chart = (
         alt.Chart(df)
         .mark_circle(size=90, opacity=0.8, color="#3f6b3a")
         .encode(
-            x=alt.X("time:T", title="Date"),
+            x=alt.X("time:T", title="Date", scale=alt.Scale(domain=span)),
             y=alt.Y("camera:N", title="Camera"),
             tooltip=[alt.Tooltip("time:T", format="%Y-%m-%d %H:%M"), "camera:N"],
         )
@@ -80,10 +92,10 @@ def stations(table: list[StationRow]) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            "camera": st.column_config.TextColumn(width="medium"),
+            # Dates sized to their content (a set width cut "12 Jan 2026" short).
             "sightings": st.column_config.NumberColumn(width="small"),
-            "first seen": st.column_config.DatetimeColumn(format="D MMM YYYY", width="small"),
-            "last seen": st.column_config.DatetimeColumn(format="D MMM YYYY", width="small"),
+            "first seen": st.column_config.DatetimeColumn(format="D MMM YYYY"),
+            "last seen": st.column_config.DatetimeColumn(format="D MMM YYYY"),
         },
     )
 

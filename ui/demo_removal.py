@@ -36,6 +36,8 @@ def removal(url: str, *, after_import: bool = False) -> None:
     """Offer to remove the demo season (records and files, nothing else)."""
     if not is_demo(url):
         return
+    if not after_import:
+        st.subheader("The demo season")
     with st.container(border=True):
         if after_import:
             st.markdown("**Your photos are in.** The synthetic demo season is still in the "

@@ -14,14 +14,19 @@ from ui import jobs, uploads
 from ui import state as K
 
 LAYOUT_HELP = {
-    "auto": "auto: the nearest folder names the station (card and date folders skipped); "
-    "camtrapR file names name their own station",
+    "auto": "auto: the nearest folder is the station",
     "station": "Station/photo",
     "station/camera": "Station/Camera/photo",
     "station/species": "Station/Species/photo",
     "station/camera/species": "Station/Camera/Species/photo",
-    "other": "another pattern (a '*' level skips a folder, e.g. */station)",
+    "other": "another pattern…",
 }
+LAYOUT_TIP = (
+    "As `deertrack ingest --layout`. auto: the nearest folder names the station, skipping card "
+    "folders (DCIM, 100RECNX) and date folders; camtrapR file names name their own station. "
+    "Another pattern: levels of station, camera, species; '*' skips a folder (*/station). "
+    "A deployments CSV overrides the layout."
+)
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,8 @@ def form() -> ImportRequest | None:
             folder = md_path = csv_path = ""
         a, b = st.columns([2, 1])
         choice = a.selectbox("Folder layout: what the folders below it are", list(LAYOUT_HELP),
-                             format_func=LAYOUT_HELP.get, key=K.IMPORT_LAYOUT)  # fmt: skip
+                             format_func=LAYOUT_HELP.get, key=K.IMPORT_LAYOUT,
+                             help=LAYOUT_TIP)  # fmt: skip
         custom = b.text_input("Pattern (for another)", placeholder="*/station/camera",
                               key="import_layout_custom")  # fmt: skip
         go = st.form_submit_button("Import", type="primary", icon=":material/upload:",

@@ -103,8 +103,9 @@ COLUMNS = {
     "status": st.column_config.TextColumn("status", width="small"),
     "progress": PROGRESS_COLUMN,
     "message": st.column_config.TextColumn("message", width="large"),
-    "created": st.column_config.DatetimeColumn("created", format="D MMM HH:mm:ss", width="small"),
-    "finished": st.column_config.DatetimeColumn("finished", format="D MMM HH:mm:ss", width="small"),
+    # Dates sized to their content: a set width cut them short.
+    "created": st.column_config.DatetimeColumn("created", format="D MMM HH:mm:ss"),
+    "finished": st.column_config.DatetimeColumn("finished", format="D MMM HH:mm:ss"),
 }
 
 

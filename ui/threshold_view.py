@@ -31,11 +31,15 @@ GLOSS = {
 
 def action_range(cal, *keep: float) -> tuple[float, float]:
     """Where moving the threshold changes something: from the 2nd percentile of same-deer
-    scores to the top 0.1 % of different-deer scores, widened to hold ``keep`` (the active and
-    recommended thresholds), rounded out to 0.01 and at least 0.05 wide."""
+    scores to the top 0.1 % of different-deer scores or the 90th percentile of same-deer ones,
+    whichever is higher, widened to hold ``keep`` (the active and recommended thresholds),
+    rounded out to 0.01 and at least 0.05 wide."""
     same, diff = cal.scores_[cal.same_], cal.scores_[~cal.same_]
     lo = float(np.quantile(same, 0.02)) if len(same) else 0.0
-    hi = float(np.quantile(diff, 0.999)) if len(diff) else 1.0
+    hi = max(
+        float(np.quantile(diff, 0.999)) if len(diff) else lo,
+        float(np.quantile(same, 0.9)) if len(same) else lo,
+    )
     lo, hi = min(lo, hi, *keep), max(lo, hi, *keep)
     lo, hi = np.floor(lo * 100) / 100 - 0.01, np.ceil(hi * 100) / 100 + 0.01
     if hi - lo < 0.05:

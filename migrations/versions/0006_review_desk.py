@@ -39,9 +39,15 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_workers_beat_at", table_name="workers")
-    op.drop_table("workers")
-    with op.batch_alter_table("detections") as batch:
-        batch.drop_column("visibility")
+    # Tolerant of a database that reached 0006 before desk's part of it existed (main had only
+    # jobs.error here for a while): `deertrack migrate --downgrade --revision 0005` and then
+    # `deertrack migrate` bring such a database to the whole of 0006.
+    inspector = sa.inspect(op.get_bind())
+    if "workers" in inspector.get_table_names():
+        op.drop_index("ix_workers_beat_at", table_name="workers")
+        op.drop_table("workers")
+    if "visibility" in {c["name"] for c in inspector.get_columns("detections")}:
+        with op.batch_alter_table("detections") as batch:
+            batch.drop_column("visibility")
     with op.batch_alter_table("jobs") as batch:
         batch.drop_column("error")

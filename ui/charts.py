@@ -67,7 +67,8 @@ def histogram(
             .mark_rule(color="#2b2a24", strokeDash=[5, 4])
             .encode(x="threshold:Q", tooltip=[alt.Tooltip("threshold:Q", format=".2f")])
         )
-    return alt.layer(*layers).properties(title=title, height=280)
+    # The padding keeps the title clear of the chart frame (it was cut at the top).
+    return alt.layer(*layers).properties(title=title, height=280, padding={"top": 14, "left": 5})
 
 
 AXIS_TITLES = {

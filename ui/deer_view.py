@@ -34,11 +34,12 @@ def gallery(cards: list[DeerCard], per_row: int = 5) -> None:
         cols = st.columns(per_row)
         for col, card in zip(cols, cards[start : start + per_row], strict=False):
             with col.container(border=True):
-                if card.exemplar is not None:
-                    st.image(images.crop_jpeg(card.exemplar.path, card.exemplar.box, 220))
+                if card.exemplar is not None:  # one frame size for every card: the rows line up
+                    st.image(images.view_jpeg(card.exemplar.path, card.exemplar.box, (240, 200)),
+                             width="stretch")  # fmt: skip
                 st.markdown(f"**{card.name}** · {card.sex_age}")
                 st.caption(
-                    f"{card.sightings} sightings · {card.stations} cameras  \n"
+                    f"{plural(card.sightings, 'sighting')} · {plural(card.stations, 'camera')}  \n"
                     f"{_date(card.first_seen)} – {_date(card.last_seen)}"
                 )
                 if st.button("Open", key=f"deer_open_{card.deer_id}", width="stretch"):

@@ -42,7 +42,10 @@ run: install
 	$(BIN)/deertrack demo --if-empty
 	$(BIN)/deertrack listen-check dashboard $(DASHBOARD_ADDRESS)
 	@echo "Starting the worker, the API on http://localhost:$${DEERTRACK_API_PORT:-8001} and the dashboard on http://$(DASHBOARD_ADDRESS):$(PORT)"
-	@trap 'kill 0' INT TERM EXIT; \
+# Ctrl-C reaches all three (one process group) and each stops cleanly; the trap then stops
+# whatever is left and waits for it. It clears itself first: a trap whose `kill 0` signals its
+# own shell re-entered itself until bash crashed ("Segmentation fault" on every Ctrl-C).
+	@trap 'trap - INT TERM EXIT; kill $$(jobs -p) 2>/dev/null; wait' INT TERM EXIT; \
 	  $(BIN)/deertrack worker & \
 	  $(BIN)/deertrack api & \
 	  $(BIN)/streamlit run app.py --server.port $(PORT) --server.address $(DASHBOARD_ADDRESS) --server.headless true

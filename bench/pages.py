@@ -41,6 +41,7 @@ PAGES = [
     "threshold.py",
     "exports.py",
     "jobs.py",
+    "audit.py",
 ]
 T0 = np.datetime64("2025-09-01T00:00:00")
 
@@ -177,7 +178,7 @@ def render(page: str) -> tuple[float, float, str]:
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    at.switch_page(f"pages/{page}")
+    at.switch_page(f"screens/{page}")
     at.run()
     st.cache_data.clear()
     st.cache_resource.clear()

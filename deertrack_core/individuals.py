@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from deertrack_core.audit import AuditAction
-from deertrack_core.deer import Crop, exemplar, next_deer_name, refresh_span
+from deertrack_core.deer import Crop, exemplars_of, next_deer_name, refresh_span
 from deertrack_core.errors import NotFoundError, ValidationError
 from deertrack_core.models import Deer, Deployment, Detection, Image, MatchStatus
 
@@ -76,6 +76,8 @@ def gallery(
     if search.strip():
         stmt = stmt.where(Deer.name.ilike(f"%{search.strip()}%"))
     stmt = stmt.order_by(func.coalesce(stats.c.n, 0).desc(), Deer.name).limit(limit).offset(offset)
+    rows = session.execute(stmt).all()
+    pictures = exemplars_of(session, [deer.id for deer, *_ in rows], 1, reads=3)
     return [
         DeerCard(
             deer.id,
@@ -86,9 +88,9 @@ def gallery(
             last,
             int(st or 0),
             deer.notes,
-            exemplar(session, deer.id),
+            (pictures.get(deer.id) or [None])[0],
         )
-        for deer, n, first, last, st in session.execute(stmt)
+        for deer, n, first, last, st in rows
     ]
 
 
@@ -228,3 +230,46 @@ def move_out(
     act.flush()
     refresh_span(session, [old, target])
     return target
+
+
+#: Detections one split may move (a page shows at most this many to pick from).
+MAX_SPLIT = 2000
+
+
+def split(
+    session: Session, deer_id: int, detection_ids: list[int], *, user: str, name: str = ""
+) -> int:
+    """Move the picked detections of a deer to a new individual (two animals were taken for one).
+
+    One audited action: undo moves them back and removes the new deer. Returns the new deer's id.
+    """
+    picked = sorted({int(i) for i in detection_ids})
+    if not picked:
+        raise ValidationError({"detections": "pick the sightings that belong to another deer"})
+    if len(picked) > MAX_SPLIT:
+        raise ValidationError({"detections": f"split at most {MAX_SPLIT} sightings at a time"})
+    source = get_deer(session, deer_id)
+    dets = list(session.scalars(select(Detection).where(Detection.id.in_(picked))))
+    strangers = sorted(set(picked) - {d.id for d in dets if d.deer_id == deer_id})
+    if strangers:
+        raise ValidationError(
+            {"detections": f"{', '.join(map(str, strangers[:5]))} are not sightings of "
+             f"{source.name} any more; reload the page"}
+        )  # fmt: skip
+    total = session.scalar(select(func.count(Detection.id)).where(Detection.deer_id == deer_id))
+    if len(dets) >= (total or 0):
+        raise ValidationError(
+            {"detections": "that is every sighting: rename the deer instead of splitting it"}
+        )
+    act = AuditAction(session, "split", user)
+    deer = Deer(name=name.strip() or next_deer_name(session), sex_age=source.sex_age)
+    session.add(deer)
+    session.flush()
+    act.created(deer)
+    for d in dets:
+        act.change(d, "deer_id", deer.id)
+        act.change(d, "match_status", MatchStatus.CORRECTED.value)
+        d.reviewed_by, d.reviewed_at = user, act.at
+    act.flush()
+    refresh_span(session, [deer_id, deer.id])
+    return deer.id

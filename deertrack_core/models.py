@@ -167,6 +167,9 @@ class Detection(Base):
     reviewed_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
     version: Mapped[int] = mapped_column(default=1)
+    # How well the animal can be seen (deertrack_core.visibility): a cache computed on demand from
+    # the photo, reset when the box changes; never a reason to bump ``version``.
+    visibility: Mapped[float | None] = mapped_column(Float)
 
     image: Mapped[Image] = relationship(back_populates="detections")
     deer: Mapped[Deer | None] = relationship(foreign_keys=[deer_id])
@@ -353,6 +356,19 @@ class ModelVersion(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=_now, index=True)
 
 
+class Worker(Base):
+    """A running worker's heartbeat (the SQL store; with Redis a key with a TTL instead), so the
+    dashboard can tell whether anyone will pick up a queued job."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)  # host:pid
+    queue: Mapped[str] = mapped_column(String(64), default="")
+    threads: Mapped[int] = mapped_column(default=1)
+    started_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    beat_at: Mapped[dt.datetime] = mapped_column(default=_now, index=True)
+
+
 __all__ = [
     "ApiToken",
     "Base",
@@ -370,4 +386,5 @@ __all__ = [
     "ReidSimilarityScore",
     "SexAge",
     "User",
+    "Worker",
 ]

@@ -22,9 +22,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from deertrack_core.audit import AuditAction
-from deertrack_core.deer import Crop, exemplar, live_deer, next_deer_name, refresh_span
+from deertrack_core.deer import (
+    Crop,
+    best_visible,
+    exemplars_of,
+    live_deer,
+    next_deer_name,
+    refresh_span,
+)
 from deertrack_core.errors import ConflictError, NotFoundError, ValidationError
-from deertrack_core.models import Deer, Deployment, Detection, Image, MatchStatus, SexAge
+from deertrack_core.models import Deer, Detection, Image, MatchStatus, SexAge
 from deertrack_core.queries import where_photos
 
 log = logging.getLogger(__name__)
@@ -132,7 +139,7 @@ def ref_for(detections: Iterable[Detection]) -> TrackRef:
 # --- actions -----------------------------------------------------------------------------------
 
 
-def _locked(session: Session, ref: TrackRef) -> list[Detection]:
+def locked(session: Session, ref: TrackRef) -> list[Detection]:
     """The detections of ``ref``, checked against the versions the reviewer saw."""
     if not ref.versions:
         raise ValidationError({"track": "no detections were selected"})
@@ -161,7 +168,7 @@ def _review(act: AuditAction, det: Detection, status: str) -> None:
 
 def confirm(session: Session, ref: TrackRef, *, user: str) -> str:
     """The machine's deer is right. Returns the action id."""
-    dets = _locked(session, ref)
+    dets = locked(session, ref)
     if any(d.deer_id is None for d in dets):
         raise ValidationError(
             {"deer": "the machine proposed no deer here: pick a candidate or make a new individual"}
@@ -177,7 +184,7 @@ def choose(session: Session, ref: TrackRef, deer_id: int, *, user: str) -> str:
     deer = live_deer(session, deer_id)  # a merged deer lives on in the one it joined
     if deer is None:
         raise NotFoundError(f"Deer {deer_id} does not exist.", "Pick a deer from the list.")
-    dets = _locked(session, ref)
+    dets = locked(session, ref)
     act = AuditAction(session, "choose", user)
     old = [d.deer_id for d in dets]
     for d in dets:
@@ -191,7 +198,7 @@ def choose(session: Session, ref: TrackRef, deer_id: int, *, user: str) -> str:
 
 def new_individual(session: Session, ref: TrackRef, *, user: str, name: str | None = None) -> int:
     """Make a new deer for the track. Returns the new deer's id."""
-    dets = _locked(session, ref)
+    dets = locked(session, ref)
     act = AuditAction(session, "new individual", user)
     deer = Deer(name=(name or "").strip() or next_deer_name(session))
     sexes = {d.sex_age for d in dets} - {SexAge.UNKNOWN.value}
@@ -212,7 +219,7 @@ def new_individual(session: Session, ref: TrackRef, *, user: str, name: str | No
 
 def reject(session: Session, ref: TrackRef, *, user: str) -> str:
     """Not a deer (a false detection): unassign and mark rejected."""
-    dets = _locked(session, ref)
+    dets = locked(session, ref)
     act = AuditAction(session, "not a deer", user)
     old = [d.deer_id for d in dets]
     for d in dets:
@@ -228,7 +235,7 @@ def set_sex_age(session: Session, ref: TrackRef, value: str, *, user: str) -> st
     allowed = [s.value for s in SexAge]
     if value not in allowed:
         raise ValidationError({"sex_age": f"use one of {', '.join(allowed)}"})
-    dets = _locked(session, ref)
+    dets = locked(session, ref)
     act = AuditAction(session, "sex/age", user)
     for d in dets:
         act.change(d, "sex_age", value)
@@ -244,14 +251,19 @@ class Candidate:
     name: str
     score: float
     sex_age: str
-    exemplar: Crop | None
+    exemplars: tuple[Crop, ...]  # best-visible first
+
+    @property
+    def exemplar(self) -> Crop | None:
+        return self.exemplars[0] if self.exemplars else None
 
 
 @dataclass(frozen=True)
 class ReviewItem:
     track_key: int
     ref: TrackRef
-    crops: tuple[Crop, ...]
+    crops: tuple[Crop, ...]  # the frames of the burst in time order
+    lead: Crop  # the best-visible frame: what the reviewer judges first
     captured_at: dt.datetime | None
     station: str
     status: str
@@ -262,40 +274,46 @@ class ReviewItem:
     candidates: tuple[Candidate, ...]
 
 
-def load_item(session: Session, track_key: int, *, top: int = 5) -> ReviewItem:
-    """Everything the review screen shows for one track."""
+def _in_time_order(crops: list[Crop]) -> tuple[Crop, ...]:
+    never = dt.datetime.max
+    return tuple(sorted(crops, key=lambda c: (c.captured_at or never, c.detection_id)))
+
+
+def load_item(
+    session: Session, track_key: int, *, top: int = 5, per_candidate: int = 4
+) -> ReviewItem:
+    """Everything the review screen shows for one track: its frames in time order, the
+    best-visible one first to judge, and the top candidates with their best-visible exemplars."""
     dets = track_detections(session, track_key)
-    lead = dets[0]
-    rows = session.execute(
-        select(Detection.id, Image.path, Image.captured_at, Deployment.station, Deployment.camera)
-        .join(Image, Image.id == Detection.image_id)
-        .join(Deployment, Deployment.id == Image.deployment_id)
-        .where(Detection.id.in_([d.id for d in dets]))
-    ).all()
-    info = {r[0]: r for r in rows}
-    crops = tuple(Crop(d.id, info[d.id][1], (d.x, d.y, d.w, d.h)) for d in dets)
-    cands: list[Candidate] = []
-    seen: set[int] = set()
+    lead = dets[0]  # the detector's most confident box speaks for the track's decision
+    ranked = best_visible(session, [d.id for d in dets])
+    chosen: list[tuple[Deer, float]] = []
     for c in sorted(lead.candidates or [], key=lambda c: -float(c.get("score", 0.0))):
         deer = live_deer(session, int(c["deer_id"]))
-        if deer is None or deer.id in seen:
+        if deer is None or deer.id in {d.id for d, _ in chosen}:
             continue
-        seen.add(deer.id)
-        cands.append(
-            Candidate(
-                deer.id, deer.name, float(c["score"]), deer.sex_age, exemplar(session, deer.id)
-            )
-        )
-        if len(cands) >= top:
+        score = float(c["score"])
+        if lead.match_score is not None and abs(score - lead.match_score) < 5e-5:
+            score = float(lead.match_score)  # the list is rounded; the decision used this one
+        chosen.append((deer, score))
+        if len(chosen) >= top:
             break
+    # Never the track itself: an auto-matched track is already one of its deer's sightings.
+    pictures = exemplars_of(
+        session, [d.id for d, _ in chosen], per_candidate, exclude=[d.id for d in dets]
+    )
+    cands = [
+        Candidate(deer.id, deer.name, score, deer.sex_age, tuple(pictures[deer.id]))
+        for deer, score in chosen
+    ]
     deer = session.get(Deer, lead.deer_id) if lead.deer_id is not None else None
-    station = info[lead.id][3] + (f"/{info[lead.id][4]}" if info[lead.id][4] else "")
     return ReviewItem(
         track_key=track_key,
         ref=ref_for(dets),
-        crops=crops,
-        captured_at=min((info[d.id][2] for d in dets if info[d.id][2]), default=None),
-        station=station,
+        crops=_in_time_order(ranked),
+        lead=ranked[0],
+        captured_at=min((c.captured_at for c in ranked if c.captured_at), default=None),
+        station=ranked[0].station,
         status=lead.match_status,
         score=lead.match_score,
         deer_id=lead.deer_id,

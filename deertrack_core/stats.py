@@ -94,6 +94,29 @@ def detections_over_time(session: Session, *, deployment_ids: tuple[int, ...] = 
     return out
 
 
+def evidence_version(session: Session) -> tuple:
+    """A fingerprint of the reviewed evidence and the embeddings (one cheap query): equal
+    fingerprints mean the threshold curves and the archive outlook would come out the same."""
+    from deertrack_core.models import Correction, Embedding, ReidSetting
+
+    row = session.execute(
+        select(
+            select(func.count(Detection.id))
+            .where(Detection.match_status.in_(REVIEWED))
+            .scalar_subquery(),
+            select(func.count(Detection.id))
+            .where(Detection.match_status.in_(TO_REVIEW))
+            .scalar_subquery(),
+            select(func.max(Correction.id)).scalar_subquery(),
+            select(func.count(Embedding.id)).scalar_subquery(),
+            select(func.max(Embedding.id)).scalar_subquery(),
+            select(func.max(ReidSetting.id)).scalar_subquery(),
+            select(func.count(Deer.id)).where(Deer.merged_into.is_(None)).scalar_subquery(),
+        )
+    ).one()
+    return tuple(row)
+
+
 def latest_jobs(session: Session, limit: int = 5) -> list[Job]:
     return list(session.scalars(select(Job).order_by(Job.created_at.desc()).limit(limit)))
 

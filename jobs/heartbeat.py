@@ -12,6 +12,7 @@ fallback.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import multiprocessing as mp
 import os
@@ -24,10 +25,14 @@ from deertrack_core.jobstatus import JobStatusStore
 log = logging.getLogger(__name__)
 
 
-def _beat_loop(conn: Any, worker_end: Any, interval: float, parent_pid: int) -> None:
-    """The sidecar's body: beat for the running jobs until the worker goes away."""
+def _beat_loop(
+    conn: Any, worker_end: Any, interval: float, parent_pid: int, worker_id: str, threads: int
+) -> None:
+    """The sidecar's body: beat for the worker and its running jobs until the worker goes away
+    (then say so at once: its row or key is removed)."""
     from deertrack_core import db
     from deertrack_core.jobstatus import get_store
+    from deertrack_core.jobstatus.workers import registry
 
     worker_end.close()  # so that the worker's exit (or kill) reads here as end of file
 
@@ -35,8 +40,20 @@ def _beat_loop(conn: Any, worker_end: Any, interval: float, parent_pid: int) -> 
     db._ENGINES.clear()  # noqa: SLF001
     db._MAKERS.clear()  # noqa: SLF001
     store = get_store()
+    workers = registry()
+    started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    try:
+        _serve(conn, store, workers, interval, parent_pid, worker_id, threads, started)
+    finally:
+        try:
+            workers.gone(worker_id)
+        except Exception:  # noqa: BLE001 - its beat goes stale instead
+            log.warning("could not sign worker %s off", worker_id, exc_info=True)
+
+
+def _serve(conn, store, workers, interval, parent_pid, worker_id, threads, started) -> None:
     running: set[str] = set()
-    next_beat = time.monotonic() + interval
+    next_beat = time.monotonic()
     while os.getppid() == parent_pid:
         try:
             if conn.poll(max(0.0, min(next_beat - time.monotonic(), 1.0))):
@@ -49,6 +66,10 @@ def _beat_loop(conn: Any, worker_end: Any, interval: float, parent_pid: int) -> 
             return  # the worker closed its end: it is gone
         if time.monotonic() >= next_beat:
             next_beat = time.monotonic() + interval
+            try:
+                workers.beat(worker_id, threads=threads, started_at=started)
+            except Exception:  # noqa: BLE001 - a missed beat must not stop the job beats
+                log.warning("heartbeat of worker %s failed", worker_id, exc_info=True)
             for job_id in list(running):
                 try:
                     store.heartbeat(job_id)
@@ -59,13 +80,16 @@ def _beat_loop(conn: Any, worker_end: Any, interval: float, parent_pid: int) -> 
 class HeartbeatSidecar:
     """One process per worker that heartbeats every job the worker has begun and not ended."""
 
-    def __init__(self, interval: float) -> None:
+    def __init__(self, interval: float, threads: int = 1) -> None:
+        from deertrack_core.jobstatus.workers import this_worker
+
         ctx = mp.get_context("fork")
         self._conn, self._child_end = ctx.Pipe()
         self._lock = threading.Lock()
+        self.worker_id = this_worker()
         self.process = ctx.Process(
             target=_beat_loop,
-            args=(self._child_end, self._conn, interval, os.getpid()),
+            args=(self._child_end, self._conn, interval, os.getpid(), self.worker_id, threads),
             name="deertrack-heartbeat",
             daemon=True,
         )

@@ -45,7 +45,7 @@ def run_worker(workers: int = 1) -> None:
     from jobs import heartbeat
 
     consumer = build_consumer(workers)
-    heartbeat.sidecar = heartbeat.HeartbeatSidecar(settings.job_heartbeat_s()).start()
+    heartbeat.sidecar = heartbeat.HeartbeatSidecar(settings.job_heartbeat_s(), workers).start()
     log.info("DeerTrack worker: %s, %d worker thread(s)", config.describe(), workers)
     try:
         consumer.run()

@@ -244,6 +244,7 @@ def ingest_task(
         summary = ingest_folder(
             Path(params["folder"]),
             deployments_csv=Path(csv) if csv else None,
+            layout=params.get("layout") or "auto",
             progress=progress,
             actor=who,
         )
@@ -413,16 +414,25 @@ def enqueue_ingest(
     md_json: str | Path | None = None,
     *,
     deployments_csv: str | Path | None = None,
+    layout: str = "auto",
     actor: auth.Actor | None = None,
 ) -> str:
-    """Queue an ingest (admins); every path must lie under DEERTRACK_DATA_ROOT."""
+    """Queue an ingest (admins); every path must lie under DEERTRACK_DATA_ROOT, and the layout
+    and the deployments CSV are checked first (as the CLI does)."""
+    from deertrack_core.ingest.layout import Locator, read_deployments_csv
+
     actor = _allowed(actor, auth.ADMIN, "ingest photos")
     params: dict[str, Any] = {"folder": str(Path(folder).resolve())}
+    if layout and layout != "auto":
+        params["layout"] = layout
     if md_json:
         params["md_json"] = str(Path(md_json).resolve())
     if deployments_csv:
         params["deployments_csv"] = str(Path(deployments_csv).resolve())
-    _confine(params)
+    _confine(params)  # before anything looks inside the folder
+    Locator(Path(folder), layout)  # raises IngestError naming the layouts there are
+    if deployments_csv:
+        read_deployments_csv(Path(deployments_csv))  # a bad row is named before anything runs
     return _submit("ingest", ingest_task, params, actor, actor=actor.as_dict())
 
 

@@ -27,7 +27,19 @@ def run_migrations_online() -> None:
         _run(connection)
         return
     with db.get_engine(_url()).connect() as connection:
-        _run(connection)
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # db.py turns foreign keys on for every SQLite connection; a batch migration that
+            # recreates a table (DROP and copy) would then cascade-delete the rows that point at
+            # it (a 0006 downgrade emptied the scores and embeddings). Off while migrating.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            _run(connection)
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 def _run(connection) -> None:

@@ -7,7 +7,7 @@ import ast
 
 from tests.conftest import ROOT
 
-PACKAGES = ("deertrack_core", "deertrack_cli", "ui", "jobs", "api", "pages")
+PACKAGES = ("deertrack_core", "deertrack_cli", "ui", "jobs", "api", "screens")
 
 
 def _modules() -> dict[str, set[str]]:

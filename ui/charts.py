@@ -5,6 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from deertrack_core.weeks import iso_week, week_label, week_start
+
 PALETTE = {
     "matched": "#3f6b3a",
     "not matched": "#c9b27c",
@@ -13,22 +15,48 @@ PALETTE = {
 }
 
 
-def histogram(rows: list[dict], threshold: float | None, title: str) -> alt.LayerChart:
+#: How a histogram's height reads: raw counts; each colour normalised to a density (so a group
+#: 20 times smaller is as visible as the big one); counts on a log scale.
+HISTOGRAM_VIEWS = {
+    "count": "Counts",
+    "density": "Normalised (each colour's area is 1)",
+    "log": "Counts, log scale",
+}
+
+
+def histogram(
+    rows: list[dict], threshold: float | None, title: str, view: str = "count"
+) -> alt.LayerChart:
     df = pd.DataFrame(rows)
     groups = sorted(df["group"].unique())
+    if view == "density":
+        totals = df.groupby("group")["count"].transform("sum")
+        df["height"] = df["count"] / (totals * (df["hi"] - df["lo"]))
+        y = alt.Y("height:Q", stack=None, title="Density (area of each colour = 1)")
+    elif view == "log":
+        df["height"] = df["count"]
+        y = alt.Y("height:Q", stack=None, title="Scores (log scale)", scale=alt.Scale(type="log"))
+    else:
+        df["height"] = df["count"]
+        y = alt.Y("height:Q", stack=None, title="Scores")
     bars = (
         alt.Chart(df)
-        .mark_bar(opacity=0.75, binSpacing=0)
+        .mark_bar(opacity=0.6, binSpacing=0)
         .encode(
             x=alt.X("lo:Q", bin="binned", title="Similarity score"),
             x2="hi:Q",
-            y=alt.Y("count:Q", stack=None, title="Scores"),
+            y=y,
             color=alt.Color(
                 "group:N",
                 title="",
                 scale=alt.Scale(domain=groups, range=[PALETTE.get(g, "#777") for g in groups]),
             ),
-            tooltip=["group:N", alt.Tooltip("lo:Q", format=".2f"), "count:Q"],
+            tooltip=[
+                "group:N",
+                alt.Tooltip("lo:Q", format=".3f", title="from"),
+                alt.Tooltip("hi:Q", format=".3f", title="to"),
+                alt.Tooltip("count:Q", format=","),
+            ],
         )
     )
     layers = [bars]
@@ -39,7 +67,8 @@ def histogram(rows: list[dict], threshold: float | None, title: str) -> alt.Laye
             .mark_rule(color="#2b2a24", strokeDash=[5, 4])
             .encode(x="threshold:Q", tooltip=[alt.Tooltip("threshold:Q", format=".2f")])
         )
-    return alt.layer(*layers).properties(title=title, height=280)
+    # The padding keeps the title clear of the chart frame (it was cut at the top).
+    return alt.layer(*layers).properties(title=title, height=280, padding={"top": 14, "left": 5})
 
 
 AXIS_TITLES = {
@@ -70,3 +99,31 @@ def curve(df: pd.DataFrame, x: str, y: str, point: dict, title: str, diagonal: b
         d = pd.DataFrame({x: [0, 1], y: [0, 1]})
         layers.insert(0, alt.Chart(d).mark_line(strokeDash=[3, 3], color="#aaa").encode(x=x, y=y))
     return alt.layer(*layers).properties(title=title, height=300)
+
+
+def weekly_detections(rows: list[dict]) -> alt.Chart:
+    """Detections per ISO week (the weeks the reports use), reviewed vs not, stacked."""
+    df = pd.DataFrame(rows)
+    df["monday"] = df["day"].map(week_start)
+    df = df.groupby(["monday", "status"], as_index=False)["detections"].sum()
+    df["week"] = df["monday"].map(iso_week)
+    df["label"] = df["monday"].map(week_label)
+    order = list(dict.fromkeys(df.sort_values("monday")["week"]))
+    return (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "week:O", sort=order, title="ISO week",
+                axis=alt.Axis(labelAngle=0, labelOverlap="greedy"),
+            ),  # fmt: skip
+            y=alt.Y("detections:Q", title="Animal detections"),
+            color=alt.Color(
+                "status:N",
+                title="",
+                scale=alt.Scale(domain=["reviewed", "not reviewed"], range=["#3f6b3a", "#c9b27c"]),
+            ),
+            tooltip=[alt.Tooltip("label:N", title="week"), "status:N", "detections:Q"],
+        )
+        .properties(height=300)
+    )

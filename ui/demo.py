@@ -1,4 +1,4 @@
-"""The "synthetic demo data" notice."""
+"""The "synthetic demo data" notice (its removal is ui/demo_removal.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ def notice(url: str) -> None:
     if is_demo(url):
         st.info(
             "**Synthetic demo data.** These photos and deer were generated to show what DeerTrack "
-            "does; import your own photos on the Import page to replace them.",
+            "does. Your own imports are added beside them; remove the demo on the Import page "
+            "(or `deertrack demo --remove`) to keep only your own.",
             icon=":material/science:",
         )

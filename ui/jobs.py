@@ -93,7 +93,64 @@ def table(states: list[Any]) -> list[dict]:
     ]
 
 
-PROGRESS_COLUMN = st.column_config.ProgressColumn("progress", min_value=0.0, max_value=1.0)
+PROGRESS_COLUMN = st.column_config.ProgressColumn(
+    "progress", min_value=0.0, max_value=1.0, width="small"
+)
+#: Column widths and formats, so no column of a job table is cut ("finished", dates).
+COLUMNS = {
+    "job": st.column_config.TextColumn("job", width="small"),
+    "kind": st.column_config.TextColumn("kind", width="small"),
+    "status": st.column_config.TextColumn("status", width="small"),
+    "progress": PROGRESS_COLUMN,
+    "message": st.column_config.TextColumn("message", width="large"),
+    # Dates sized to their content: a set width cut them short.
+    "created": st.column_config.DatetimeColumn("created", format="D MMM HH:mm:ss"),
+    "finished": st.column_config.DatetimeColumn("finished", format="D MMM HH:mm:ss"),
+}
+
+
+def table_view(states: list[Any], columns: list[str] | None = None) -> None:
+    """Jobs as a table with every column readable (widths set, dates short)."""
+    import pandas as pd
+
+    df = pd.DataFrame(table(states))
+    if columns:
+        df = df[columns]
+    st.dataframe(df, hide_index=True, width="stretch", column_config=COLUMNS)
+
+
+def queue_status() -> None:
+    """How many tasks wait for a worker (or that the queue cannot be reached)."""
+    try:
+        st.metric("Tasks waiting for a worker", tasks().queue_length())
+    except Exception:  # noqa: BLE001 - an unreachable queue is shown, not raised
+        st.metric("Tasks waiting for a worker", "?")
+        st.caption("The job queue cannot be reached.")
+
+
+def workers_line() -> None:
+    """Whether a worker is alive (its heartbeat is fresh), so a queued job is known to run."""
+    from deertrack_core.jobstatus.workers import registry
+
+    try:
+        alive = registry().alive()
+    except Exception as exc:  # noqa: BLE001 - say we cannot tell, do not fail the page
+        st.warning(f"Cannot tell whether a worker is running ({exc}).", icon=":material/help:")
+        return
+    if not alive:
+        st.warning(
+            "**No worker is running**: queued jobs wait until one starts (`deertrack worker`; "
+            "`make run` starts one).",
+            icon=":material/power_off:",
+        )
+        return
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    names = ", ".join(
+        f"{w.id} ({w.threads} thread{'s' if w.threads > 1 else ''}, beat {w.age_s(now):.0f} s ago)"
+        for w in sorted(alive, key=lambda w: w.id)
+    )
+    st.markdown(f":green[:material/check_circle:] **{len(alive)} worker"
+                f"{'s' if len(alive) > 1 else ''} alive**: {names}")  # fmt: skip
 
 
 def download(state: Any, key: str) -> None:

@@ -60,4 +60,12 @@ def start_page(title: str, caption: str = "") -> str:
         show(exc)
         st.stop()
     demo.notice(url)
+    if url not in _WARMED:  # once per process: the threshold evidence, off the critical path
+        from ui import evidence
+
+        _WARMED.add(url)
+        evidence.warm(url, delay=0.0)
     return url
+
+
+_WARMED: set[str] = set()

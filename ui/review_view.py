@@ -1,59 +1,25 @@
-"""Drawing helpers of the review screen (kept out of the page so it stays short)."""
+"""Drawing helpers of the review desk (kept out of the page so it stays short).
+
+The compare view lives in :mod:`ui.compare`, the box editor in :mod:`ui.box_editor`; this
+module draws the header, the decision buttons, the candidate cards and the keyboard help.
+Other views of the desk (a species picker, the signed-in reviewer's role) slot in beside
+:func:`decision_buttons` and :func:`more_actions`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
+from deertrack_core import audit
+from deertrack_core.boxes import PhotoBoxes
 from deertrack_core.models import SexAge
-from deertrack_core.review import Candidate, ReviewItem
-from ui import images
+from deertrack_core.review import ReviewItem
+from ui import formats, images
 from ui import state as K
 
-
-def item_header(item: ReviewItem, remaining: int, threshold: float) -> None:
-    when = item.captured_at.strftime("%Y-%m-%d %H:%M") if item.captured_at else "time unknown"
-    frames = f"{len(item.crops)} frames" if len(item.crops) > 1 else "1 frame"
-    score = f"{item.score:.3f}" if item.score is not None else "—"
-    if item.deer_name:
-        machine = f"machine says **{item.deer_name}** (score {score})"
-    elif item.score is not None:
-        machine = f"best score {score} is below the threshold {threshold:.3f}: your call"
-    else:
-        machine = "not matched yet"
-    sex = f" · {item.sex_age}" if item.sex_age != "unknown" else ""
-    st.markdown(
-        f"**{item.station}** · {when} · {frames}{sex} · status **{item.status}** · {machine} · "
-        f"{remaining:,} tracks in the queue"
-    )
-
-
-def crops(item: ReviewItem) -> None:
-    lead = item.crops[0]
-    st.image(images.crop_jpeg(lead.path, lead.box, 420), caption=f"detection {lead.detection_id}")
-    if len(item.crops) > 1:
-        more = item.crops[1:7]
-        cols = st.columns(len(more))
-        for col, c in zip(cols, more, strict=False):
-            col.image(images.crop_jpeg(c.path, c.box, 140), caption=f"frame {c.detection_id}")
-
-
-def candidate_row(i: int, c: Candidate, current: int | None) -> bool:
-    """One candidate: exemplar, name, score, and its pick button. True when picked."""
-    img, text, act = st.columns([2, 3, 2], vertical_alignment="center")
-    if c.exemplar is not None:
-        img.image(images.crop_jpeg(c.exemplar.path, c.exemplar.box, 160))
-    else:
-        img.caption("no exemplar yet")
-    mark = " ← machine's choice" if c.deer_id == current else ""
-    text.markdown(f"**{i + 1}. {c.name}**{mark}  \nscore **{c.score:.3f}** · {c.sex_age}")
-    return act.button(
-        "This deer",
-        key=f"review_pick_{i}",
-        shortcut=str(i + 1),
-        help=f"Assign to {c.name} (key {i + 1})",
-        width="stretch",
-    )
-
+MODES = {"compare": "Compare", "photo": "Whole photo", "boxes": "Correct boxes"}
 
 # (action, label, icon, key, help); "confirm" is disabled when the machine proposed no deer.
 BUTTONS = (
@@ -61,16 +27,57 @@ BUTTONS = (
     ("new", "New deer", ":material/add:", "n", "A new individual, not seen before (key N)"),
     ("reject", "Not a deer", ":material/block:", "x", "A false detection (key X)"),
     ("skip", "Skip", ":material/skip_next:", "s", "Decide later (key S)"),
+    ("undo", "Undo", ":material/undo:", "u", "Undo your last action (key U)"),
 )
-KEYS_HELP = (
-    "Keys: A confirm (agree) · 1–5 pick a candidate · N new deer · X not a deer · S skip · U undo."
+KEYS = (
+    ("A", "confirm the machine's deer"),
+    ("1 – 5", "this is candidate 1 – 5"),
+    ("N", "a new deer, not seen before"),
+    ("X", "not a deer (a false box)"),
+    ("S", "skip: decide later"),
+    ("U", "undo your last action"),
+    ("↑ ↓", "compare with the previous / next candidate"),
+    ("← →", "the candidate's previous / next picture"),
+    ("Z", "zoom in (after 4× back to 1×)"),
+    ("P / B / V", "whole photo / correct boxes / compare view"),
 )
+KEYS_HELP = "Keys: " + " · ".join(f"{k} {what.split(' (')[0]}" for k, what in KEYS[:6]) + "."
 
 
-def action_buttons(item: ReviewItem) -> str | None:
-    """The row of main actions; returns the one clicked."""
+def item_header(item: ReviewItem, remaining: int, threshold: float) -> None:
+    """Where and when, what the machine says, how much is left; and the keyboard help."""
+    frames = f"{len(item.crops)} frames" if len(item.crops) > 1 else "1 frame"
+    sex = f" · {item.sex_age}" if item.sex_age != "unknown" else ""
+    machine = formats.machine_says(item.deer_name, item.score, threshold)
+    head, keys = st.columns([6, 1], vertical_alignment="center")
+    head.markdown(
+        f"**{item.station}** · {formats.day_time(item.captured_at)} · {frames}{sex} · "
+        f"status **{item.status}** · {machine} · {remaining:,} tracks in the queue"
+    )
+    with keys:
+        keyboard_help()
+
+
+def queue_done(skipped: list[int], act: Callable[..., None]) -> None:
+    """Nothing left: say so, keep undo at hand, offer the skipped tracks again; stops the page."""
+    st.success("Nothing left to review with these filters. Well done!", icon=":material/done_all:")
+    if st.button("Undo last", key="review_undo", icon=":material/undo:", shortcut="u"):
+        act(audit.undo_last, message="Undone.")
+    if skipped and st.button("Show skipped tracks again", key="review_unskip"):
+        skipped.clear()
+        st.rerun()
+    st.stop()
+
+
+def keyboard_help() -> None:
+    with st.popover("Keyboard", icon=":material/keyboard:"):
+        st.markdown("\n".join(f"- **{k}**: {what}" for k, what in KEYS))
+
+
+def decision_buttons(item: ReviewItem) -> str | None:
+    """The row of decisions, across the page so every label shows; returns the one clicked."""
     clicked = None
-    for col, (action, label, icon, key, help_) in zip(st.columns(4), BUTTONS, strict=True):
+    for col, (action, label, icon, key, help_) in zip(st.columns(5), BUTTONS, strict=True):
         if col.button(
             label,
             key=f"review_{action}",
@@ -83,6 +90,45 @@ def action_buttons(item: ReviewItem) -> str | None:
         ):
             clicked = action
     return clicked
+
+
+def mode_switch() -> str:
+    """Compare / whole photo / correct boxes, with their keys (V, P, B)."""
+    mode = st.session_state.setdefault(K.REVIEW_MODE, "compare")
+    cols = st.columns(len(MODES))
+    for col, (name, label), key in zip(cols, MODES.items(), "vpb", strict=True):
+        col.button(
+            label, key=f"review_mode_{name}", shortcut=key, width="stretch",
+            type="primary" if mode == name else "tertiary",
+            on_click=st.session_state.update, args=({K.REVIEW_MODE: name},),
+        )  # fmt: skip
+    return mode
+
+
+def candidate_cards(item: ReviewItem, comparing: int, threshold: float) -> int | None:
+    """One card per candidate: best picture, name, score, Compare and This deer (key 1-5).
+    Returns the index of the deer picked."""
+    picked = None
+    cols = st.columns(max(len(item.candidates), 3))
+    for i, (col, c) in enumerate(zip(cols, item.candidates, strict=False)):
+        with col.container(border=True):
+            if c.exemplar is not None:
+                st.image(images.view_jpeg(c.exemplar.path, c.exemplar.box, (240, 200)),
+                         width="stretch")  # fmt: skip
+            mark = " · machine's choice" if c.deer_id == item.deer_id else ""
+            score = formats.score_and_threshold(c.score, threshold)[0]
+            st.markdown(f"**{i + 1}. {c.name}**  \nscore **{score}** · {c.sex_age}{mark}")
+            st.button(
+                "Comparing" if i == comparing else "Compare", key=f"review_compare_{i}",
+                disabled=i == comparing, width="stretch", icon=":material/compare:",
+                on_click=st.session_state.update, args=({K.REVIEW_CAND: i},),
+            )  # fmt: skip
+            if st.button(
+                "This deer", key=f"review_pick_{i}", shortcut=str(i + 1), width="stretch",
+                help=f"Assign the track to {c.name} (key {i + 1})",
+            ):  # fmt: skip
+                picked = i
+    return picked
 
 
 def more_actions(item: ReviewItem, deer_names: dict[int, str]) -> tuple[str, object] | None:
@@ -110,7 +156,20 @@ def more_actions(item: ReviewItem, deer_names: dict[int, str]) -> tuple[str, obj
     return None
 
 
-def whole_photo(item: ReviewItem) -> None:
-    lead = item.crops[0]
-    boxes = tuple(c.box for c in item.crops if c.path == lead.path)
-    st.image(images.photo_jpeg(lead.path, boxes), caption=lead.path)
+def whole_photo(photo: PhotoBoxes, detection_id: int) -> None:
+    """The whole photo, full width: this detection's box in amber, the photo's others in white."""
+    ids = [b.detection_id for b in photo.boxes]
+    st.image(
+        images.photo_jpeg(
+            photo.path, tuple(b.box for b in photo.boxes),
+            highlight=ids.index(detection_id) if detection_id in ids else -1,
+        ),
+        caption=f"{photo.station} · {formats.day_time(photo.captured_at)} · {photo.path}",
+        width="stretch",
+    )  # fmt: skip
+    others = [b for b in photo.boxes if b.detection_id != detection_id]
+    if others:
+        st.caption(
+            "Other boxes (white): "
+            + "; ".join(f"{b.category} {b.deer or b.status}" for b in others)
+        )

@@ -26,6 +26,7 @@ SIM_MODEL = "sim_model"
 SIM_CAMERAS = "sim_cameras"
 SIM_DATES = "sim_dates"
 SIM_BINS = "sim_bins"
+SIM_VIEW = "sim_view"  # counts | density | log
 
 # Threshold
 THR_SLIDER = "thr_slider"
@@ -33,6 +34,7 @@ THR_GOAL = "thr_goal"
 THR_TARGET = "thr_target_precision"
 THR_REMATCH = "thr_rematch"
 THR_NOTICE = "thr_notice"
+THR_RANGE = "thr_range"  # the slider's span: (low, high)
 
 # Exports
 EXPORT_JOB = "export_job"
@@ -46,3 +48,24 @@ IMPORT_MD = "import_md"
 # Jobs
 JOBS_NOTICE = "jobs_notice"
 REVIEW_SEEN = "review_seen"  # (track key, TrackRef) the reviewer was shown
+
+# The review desk
+REVIEW_MODE = "review_mode"  # compare | photo | boxes
+REVIEW_CAND = "review_cand"  # index of the candidate compared
+REVIEW_PICTURE = "review_picture"  # prefix + track: which picture of the candidate
+REVIEW_FRAME = "review_frame"  # prefix + track: which frame of the burst
+REVIEW_ZOOM = "review_zoom"
+REVIEW_FOCUS = "review_focus"
+BOX_PICK = "box_pick"  # prefix + image: the box being corrected
+BOX_EDIT = "box_edit"  # prefix: box_edit_x / _y / _w / _h (percent of the photo)
+DEER_SPLIT = "deer_split"  # prefix + deer: sightings picked for a split
+
+# Audit trail
+AUDIT_USER = "audit_user"
+AUDIT_ACTION = "audit_action"
+AUDIT_NOTICE = "audit_notice"
+
+# Import: layouts and the demo
+IMPORT_LAYOUT = "import_layout"
+IMPORT_DEPLOYMENTS = "import_deployments"
+DEMO_NOTICE = "demo_notice"

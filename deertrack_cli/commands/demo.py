@@ -29,6 +29,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--if-empty", action="store_true",
         help="do nothing when the database already holds photos (make run uses this)",
     )  # fmt: skip
+    parser.add_argument(
+        "--remove", action="store_true",
+        help="remove the demo season instead: its records and files, and nothing else",
+    )  # fmt: skip
     parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     parser.add_argument(
         "--out",
@@ -50,6 +54,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     url = args.url or settings.database_url()
+    if args.remove:
+        return _remove(url, as_json=args.json)
     if args.if_empty:
         engine = db.get_engine(url)
         db.require_schema(engine)
@@ -105,3 +111,24 @@ def _first_reid_pass(url: str, args: argparse.Namespace) -> CalibratedPass | Non
         except InsufficientEvidenceError as exc:
             print(f"first re-identification pass skipped: {exc.problem}")
             return None
+
+
+def _remove(url: str, *, as_json: bool) -> int:
+    from deertrack_core.demo.remove import remove_demo
+
+    done = remove_demo(url)
+    if as_json:
+        print(json.dumps(done.as_dict(), indent=2))
+    elif not done.photos and not done.deer:
+        print("no demo season in this database: nothing removed")
+    else:
+        print(
+            f"Removed the synthetic demo season: {done.deployments} cameras, {done.photos} "
+            f"photos, {done.detections} detections, {done.deer} deer, {done.scores} scores, "
+            f"{done.corrections} audit rows, {done.thresholds} demo thresholds; "
+            f"{done.files} files from {done.folder or '(no folder found)'}"
+        )
+        if done.requeued:
+            print(f"  {done.requeued} of your detections were matched to a demo deer: "
+                  "they are back in the review queue (deertrack reid matches them again)")  # fmt: skip
+    return 0

@@ -14,6 +14,7 @@ import pandas as pd
 
 from deertrack_core.analysis.events import independent_events
 from deertrack_core.models import SexAge
+from deertrack_core.weeks import week_label
 
 GroupBy = Literal["day", "week", "month"]
 
@@ -44,7 +45,7 @@ def period_label(period: pd.Timestamp, group_by: GroupBy) -> str:
     if group_by == "month":
         return period.strftime("%Y-%m")
     if group_by == "week":
-        return f"{period:%Y-%m-%d} (wk {period.isocalendar().week:02d})"
+        return week_label(period.date())  # the same ISO week labels as the dashboard
     return period.strftime("%Y-%m-%d")
 
 

@@ -124,15 +124,41 @@ def _exif(st: Station, when: dt.datetime, size: tuple[int, int]) -> bytes:
     return piexif.dump({"0th": zeroth, "Exif": exif})
 
 
+def clear_files(out_dir: Path) -> int:
+    """Delete the files a demo season wrote in ``out_dir`` (those its marker lists, and the
+    marker) and the folders left empty; nothing else. Returns the files deleted (0 when the
+    folder holds no season)."""
+    out_dir = Path(out_dir).resolve()
+    marker = out_dir / MARKER
+    if not marker.is_file():
+        return 0
+    try:
+        listed = json.loads(marker.read_text()).get("files", [])
+    except (OSError, ValueError, AttributeError) as exc:
+        raise ConfigurationError(
+            f"{marker} is not a demo season's marker ({exc}).", "Delete that folder by hand."
+        ) from exc
+    removed = 0
+    for rel in [*listed, MD_FILE, TRUTH_FILE, DEPLOYMENTS_FILE, MARKER]:
+        path = (out_dir / str(rel)).resolve()
+        if not path.is_relative_to(out_dir) or not path.is_file():
+            continue  # a marker never names a file outside its season
+        path.unlink()
+        removed += 1
+    for folder in sorted((p for p in out_dir.rglob("*") if p.is_dir()), reverse=True):
+        if not any(folder.iterdir()):
+            folder.rmdir()
+    if not any(out_dir.iterdir()):
+        out_dir.rmdir()
+    return removed
+
+
 def _prepare(out_dir: Path) -> None:
     """Clear the files of an earlier demo season there; refuse a folder that holds anything else."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    marker = out_dir / MARKER
-    if marker.exists():
-        old = json.loads(marker.read_text())
-        for rel in old.get("files", []) + [MD_FILE, TRUTH_FILE, DEPLOYMENTS_FILE]:
-            (out_dir / rel).unlink(missing_ok=True)
-        marker.unlink()
+    if (out_dir / MARKER).exists():
+        clear_files(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
         return
     if any(out_dir.iterdir()):
         raise ConfigurationError(

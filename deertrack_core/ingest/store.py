@@ -12,7 +12,7 @@ import logging
 import os
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -228,8 +228,10 @@ def _store(url, ready, counts, dep_cache, applied_rows, actor) -> None:
     local_cache = dict(dep_cache)
     local_applied = set(applied_rows)
     with db.session_scope(url) as session:
-        deps, created = _deployments(session, ready, local_cache, local_applied, actor)
-        rows, changed, dups = _new_rows(session, ready, deps)
+        settled = _known_places(session, ready)
+        deps, created = _deployments(session, settled, local_cache, local_applied, actor)
+        rows, changed, dups = _new_rows(session, settled, deps)
+        dups += len(ready) - len(settled)
         if rows:
             session.execute(insert(Image), rows)
         if changed:
@@ -245,6 +247,47 @@ def _store(url, ready, counts, dep_cache, applied_rows, actor) -> None:
         if r["time_source"] == "none":
             counts.untimed += 1
             counts.untimed_files.append(r["path"])
+
+
+def _known_places(session: Session, ready: Sequence[_Ready]) -> list[_Ready]:
+    """What the archive already knows wins over the folder layout, so that ingesting a known
+    folder again never invents a station.
+
+    A photo already stored (same bytes) is left out: it is a duplicate and needs no deployment.
+    A photo stored before under the same path keeps its deployment. A new photo in a folder
+    whose stored photos all belong to one deployment joins it (unless a deployments CSV row
+    places it). Without this, re-ingesting the demo season (laid out Station/CAM1/ and placed by
+    its CSV) with the default layout made a phantom station "CAM1".
+    """
+    shas = [r.info.sha256 for r in ready]
+    known = set(session.scalars(select(Image.sha256).where(Image.sha256.in_(shas))))
+    fresh = [r for r in ready if r.info.sha256 not in known]
+    folders = {r.stored.rpartition("/")[0] for r in fresh if r.place.row is None}
+    by_folder: dict[str, Placement] = {}
+    for folder in folders:
+        inside = _like_escaped(f"{folder}/" if folder else "")
+        stmt = (
+            select(Deployment.station, Deployment.camera)
+            .join(Image, Image.deployment_id == Deployment.id)
+            .where(Image.path.like(inside + "%", escape="\\"))
+            .where(Image.path.not_like(inside + "%/%", escape="\\"))  # not in sub-folders
+            .distinct()
+            .limit(2)
+        )
+        found = session.execute(stmt).all()
+        if len(found) == 1:
+            by_folder[folder] = Placement(found[0][0], found[0][1])
+    out = []
+    for r in fresh:
+        home = by_folder.get(r.stored.rpartition("/")[0]) if r.place.row is None else None
+        if home is not None:
+            r = replace(r, place=Placement(home.station, home.camera, r.place.species))
+        out.append(r)
+    return out
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _key(place: Placement) -> tuple[str, str]:

@@ -149,6 +149,19 @@ def crop_box(path: Path, box: Box, margin: float = 0.1, min_side: int = 224) -> 
     return crop
 
 
+def upright_size(path: Path) -> tuple[int, int]:
+    """``(width, height)`` of the photo as displayed (EXIF orientation applied); reads the
+    header only."""
+    try:
+        with Image.open(Path(path)) as img:
+            w, h = img.size
+            return (h, w) if _orientation(img) in (5, 6, 7, 8) else (w, h)
+    except FileNotFoundError:
+        raise NotFoundError(f"Photo {path} does not exist.", "Check DEERTRACK_DATA_ROOT.") from None
+    except (UnidentifiedImageError, OSError) as exc:
+        raise IngestError(f"Photo {path} cannot be read as an image ({exc}).") from exc
+
+
 def full_frame(path: Path, min_side: int = 224) -> Image.Image:
     """The whole photo, upright, RGB, decoded at reduced scale when it is large."""
     return crop_box(path, (0.0, 0.0, 1.0, 1.0), margin=0.0, min_side=min_side)

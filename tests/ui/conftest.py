@@ -49,5 +49,5 @@ def run_page(name: str, *, timeout: float = 30, **state):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
     for k, v in state.items():
         at.session_state[k] = v
-    at.switch_page(f"pages/{name}")
+    at.switch_page(f"screens/{name}")
     return at.run()

@@ -39,6 +39,7 @@ def test_threshold_without_evidence_says_what_is_missing(archive):
 def test_moving_the_slider_moves_the_operating_point(evidence):
     at = run_page("threshold.py")
     assert not at.exception
+    at.toggle(key=K.THR_RANGE).set_value(False).run()  # the whole range
     at.slider(key=K.THR_SLIDER).set_value(0.0).run()
     low = [c.value for c in at.caption if c.value.startswith("Operating point")][0]
     recall_low = at.metric[1].value
@@ -47,8 +48,34 @@ def test_moving_the_slider_moves_the_operating_point(evidence):
     assert low != high and float(at.metric[1].value) < float(recall_low)
 
 
+def test_the_slider_spans_where_the_scores_overlap_and_zooms_out(evidence):
+    at = run_page("threshold.py")
+    zoomed = at.slider(key=K.THR_SLIDER)
+    assert 0.0 < zoomed.min < zoomed.max <= 1.0 and zoomed.step == 0.001
+    assert zoomed.min <= zoomed.value <= zoomed.max
+    at.toggle(key=K.THR_RANGE).set_value(False).run()
+    whole = at.slider(key=K.THR_SLIDER)
+    assert whole.min <= 0.0 and whole.max == 1.0
+
+
+def test_every_measure_has_a_plain_gloss(evidence):
+    at = run_page("threshold.py")
+    text = " ".join(m.value for m in at.markdown)
+    for name in ("Precision", "Recall", "Youden's J", "AUC", "AP", "TP / FP / FN / TN"):
+        assert f"**{name}**:" in text
+    assert all(m.help for m in at.metric[:4])
+
+
+def test_similarity_heights_can_be_normalised_or_logarithmic(archive):
+    at = run_page("similarity.py")
+    for view in ("density", "log"):
+        at.radio(key=K.SIM_VIEW).set_value(view).run()
+        assert not at.exception and len(at.get("vega_lite_chart")) == 2
+
+
 def test_apply_records_the_threshold(evidence, engine):
     at = run_page("threshold.py")
+    at.toggle(key=K.THR_RANGE).set_value(False).run()
     at.slider(key=K.THR_SLIDER).set_value(0.5).run()
     at.button(key="thr_apply").click().run()
     assert not at.exception

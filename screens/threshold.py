@@ -18,7 +18,8 @@ with resources.session() as s:
     model, active_thr = active.active_threshold(s)
 st.markdown(f"Active: **{active_thr:.3f}** on model `{model}`")
 try:
-    cal, n_same, n_diff = readers.calibrator(url, model)
+    inputs = readers.threshold_inputs(url, model)
+    cal, n_same, n_diff = inputs.calibrator, inputs.n_same, inputs.n_different
 except DeertrackError as exc:
     st.warning(
         f"**Not enough reviewed evidence to tune the threshold yet.**\n\n{exc.problem}\n\n"
@@ -26,7 +27,7 @@ except DeertrackError as exc:
         "deer reviewed twice, and their embeddings (matching computes them).",
         icon=":material/fact_check:",
     )
-    st.page_link("pages/review.py", label="Review detections", icon=":material/fact_check:")
+    st.page_link("screens/review.py", label="Review detections", icon=":material/fact_check:")
     st.stop()
 sample = (
     ""
@@ -57,16 +58,22 @@ st.button(
     key="thr_use_recommended",
     on_click=lambda: st.session_state.update({K.THR_SLIDER: round(rec.threshold, 3)}),
 )
-low = min(0.0, float(np.floor(cal.scores_.min() * 20) / 20))
-thr = st.slider("Threshold", low, 1.0, step=0.005, key=K.THR_SLIDER, format="%.3f")
+lo, hi = threshold_view.action_range(cal, active_thr, rec.threshold)
+zoomed = st.toggle(f"Zoom the slider to where the scores overlap ({lo:.2f}–{hi:.2f})",
+                   value=True, key=K.THR_RANGE)  # fmt: skip
+low, high = (lo, hi) if zoomed else (min(0.0, float(np.floor(cal.scores_.min() * 20) / 20)), 1.0)
+st.session_state[K.THR_SLIDER] = min(max(st.session_state[K.THR_SLIDER], low), high)
+thr = st.slider("Threshold", low, high, step=0.001 if zoomed else 0.005, key=K.THR_SLIDER,
+                format="%.3f")  # fmt: skip
 m = cal.metrics_at(thr)
 
 threshold_view.metrics_row(m, rec, goal)
 threshold_view.curves(cal, m)
+threshold_view.glossary()
 
 st.subheader("What the archive would get")
 with errors.shown():
-    threshold_view.outlook(url, model, thr, m.precision)
+    threshold_view.outlook(inputs.pending, thr, m.precision)
 
 st.subheader("Recommended thresholds")
 threshold_view.recommendations(cal, target)

@@ -19,7 +19,7 @@ if not models:
         "import photos and a MegaDetector file, then run matching (Jobs page).",
         icon=":material/info:",
     )
-    st.page_link("pages/jobs.py", label="Jobs", icon=":material/schedule:")
+    st.page_link("screens/jobs.py", label="Jobs", icon=":material/schedule:")
     st.stop()
 
 c1, c2, c3, c4 = st.columns([3, 3, 3, 2])
@@ -33,17 +33,24 @@ flt = stats.ScoreFilter(model, start, end or start, tuple(picked))
 with resources.session() as s:
     threshold = active_threshold(s)[1]
 matched, truth = readers.histograms(url, flt, bins)
+view = st.radio("Heights", list(charts.HISTOGRAM_VIEWS), format_func=charts.HISTOGRAM_VIEWS.get,
+                horizontal=True, key=K.SIM_VIEW,
+                help="Different-deer pairs outnumber same-deer pairs many times over; normalised "
+                     "or log heights keep the small colour visible.")  # fmt: skip
 
 if not matched:
     st.warning("No scores match these filters.")
     st.stop()
 st.altair_chart(
-    charts.histogram(matched, threshold, "All scores: matched vs not matched"), width="stretch"
+    charts.histogram(matched, threshold, "All scores: matched vs not matched", view),
+    width="stretch",
 )
 st.caption(f"{sum(r['count'] for r in matched):,} scores; dashed line: the active threshold.")
 if truth:
     st.altair_chart(
-        charts.histogram(truth, threshold, "Reviewed detections: same deer vs different deer"),
+        charts.histogram(
+            truth, threshold, "Reviewed detections: same deer vs different deer", view
+        ),
         width="stretch",
     )
     st.caption(
@@ -57,5 +64,5 @@ else:
         "reviewed ones too. With no reviews yet, review some detections first.",
         icon=":material/info:",
     )
-    st.page_link("pages/jobs.py", label="Start a backfill", icon=":material/schedule:")
-    st.page_link("pages/review.py", label="Review detections", icon=":material/fact_check:")
+    st.page_link("screens/jobs.py", label="Start a backfill", icon=":material/schedule:")
+    st.page_link("screens/review.py", label="Review detections", icon=":material/fact_check:")

@@ -21,7 +21,7 @@ if selected is None:
     st.caption(f"{total:,} individuals; the most sighted first. Open one to see its history.")
     if not cards:
         st.info("No individuals yet: they appear as detections are matched and reviewed.")
-        st.page_link("pages/review.py", label="Review detections", icon=":material/fact_check:")
+        st.page_link("screens/review.py", label="Review detections", icon=":material/fact_check:")
     deer_view.gallery(cards)
     st.stop()
 
@@ -35,9 +35,9 @@ if st.button("Back to the gallery", key="deer_back", icon=":material/arrow_back:
     st.session_state.pop(K.DEER_SELECTED, None)
     st.rerun()
 st.header(f"{deer.name} · {deer.sex_age}")
-st.caption(f"{len(rows)} sightings at {len(table)} cameras")
+st.caption(f"{deer_view.plural(len(rows), 'sighting')} at {deer_view.plural(len(table), 'camera')}")
 deer_view.timeline(rows)
-left, right = st.columns([2, 3], gap="large")
+left, right = st.columns([1, 1], gap="large")
 with left:
     st.subheader("Cameras")
     deer_view.stations(table)
@@ -74,10 +74,11 @@ with b:
             merge,
             message=f"Merged {others.get(merge)} into {deer.name}.",
         )
-    det_ids = [r.detection_id for r in rows]
+    labels = {r.detection_id: deer_view.sighting_label(r) for r in rows}
     move = st.selectbox(
-        "Move a wrong detection out", det_ids, index=None, key=K.DEER_MOVE_DETECTION
-    )
+        "Move a wrong detection out", list(labels), format_func=labels.get, index=None,
+        key=K.DEER_MOVE_DETECTION,
+    )  # fmt: skip
     targets = {"queue": "back to the review queue", "new": "a new individual"} | {
         str(i): n for i, n in others.items()
     }
@@ -85,3 +86,6 @@ with b:
     if st.button("Move out", key="deer_move_btn", disabled=move is None):
         to = None if target == "queue" else target if target == "new" else int(target)
         edit(individuals.move_out, move, to=to, message=f"Detection {move} moved out.")
+
+st.subheader("Split")
+deer_view.split(selected, deer.name, rows, edit)

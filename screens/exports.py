@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-import pandas as pd
 import streamlit as st
 
 from deertrack_core import stats
@@ -78,11 +77,7 @@ recent = jobs.recent(10, kind="export")
 if not recent:
     st.caption("No exports yet.")
 else:
-    st.dataframe(
-        pd.DataFrame(jobs.table(recent)),
-        hide_index=True,
-        column_config={"progress": jobs.PROGRESS_COLUMN},
-    )
+    jobs.table_view(recent)
     done = [j for j in recent if j.status == "completed" and j.id != job_id][:3]
     for j in done:
         jobs.download(j, key=f"export_download_{j.id}")

@@ -130,7 +130,7 @@ def load_detections(
     default: all of them.
 
     Only timed photos inside ``[start, end]`` (whole days) of the given deployments (all when
-    empty). Merged deer are mapped onto the deer they were merged into; ``sex_age`` is the
+    empty); photos whose time is implausible (``images.time_problem``) stay out until corrected. Merged deer are mapped onto the deer they were merged into; ``sex_age`` is the
     detection's class, else its deer's; ``deer_name`` is added. Rejected detections (a reviewer
     said "not a deer") are left out unless asked for.
     """
@@ -141,7 +141,7 @@ def load_detections(
         select(*(exprs[c] for c in names))
         .join(Image, Detection.image_id == Image.id)
         .join(Deployment, Image.deployment_id == Deployment.id)
-        .where(Image.captured_at.is_not(None))
+        .where(Image.captured_at.is_not(None), Image.time_problem.is_(None))
     )
     if lo is not None:
         stmt = stmt.where(Image.captured_at >= lo)
@@ -193,7 +193,8 @@ def frame(result, columns: list[str]) -> pd.DataFrame:
 
 
 def load_deployments(session: Session, deployments: Sequence[int] = ()) -> pd.DataFrame:
-    """Deployments with their first and last timed photo and photo count (one query)."""
+    """Deployments with their first and last timed photo and photo count (one query); photos
+    with an implausible time (``images.time_problem``) do not count."""
     photos = (
         select(
             Image.deployment_id.label("deployment_id"),
@@ -201,7 +202,7 @@ def load_deployments(session: Session, deployments: Sequence[int] = ()) -> pd.Da
             func.max(Image.captured_at).label("last_photo"),
             func.count(Image.id).label("n_images"),
         )
-        .where(Image.captured_at.is_not(None))
+        .where(Image.captured_at.is_not(None), Image.time_problem.is_(None))
         .group_by(Image.deployment_id)
         .subquery()
     )

@@ -10,7 +10,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from deertrack_core.errors import NotFoundError, ValidationError
-from deertrack_core.ingest.sequences import assign_sequences
+from deertrack_core.ingest.plausible import reflag_times
+from deertrack_core.ingest.sequences import assign_sequences, refresh_deployment_spans
 from deertrack_core.models import Correction, Deer, Deployment, Detection, Image
 
 log = logging.getLogger(__name__)
@@ -41,9 +42,10 @@ def set_clock_offset(session: Session, deployment_id: int, offset_s: float, user
     old = float(dep.clock_offset_s or 0.0)
     delta = dt.timedelta(seconds=offset_s - old)
     dep.clock_offset_s = offset_s
-    if dep.start is not None:
+    # Declared dates are real-world dates: only spans that follow the photos move with them.
+    if dep.start is not None and not dep.span_declared:
         dep.start = dep.start + delta
-    if dep.end is not None:
+    if dep.end is not None and not dep.span_declared:
         dep.end = dep.end + delta
 
     rows = session.execute(
@@ -56,8 +58,11 @@ def set_clock_offset(session: Session, deployment_id: int, offset_s: float, user
         session.execute(
             update(Image), [{"id": r.id, "captured_at": r.camera_time + shift} for r in rows]
         )
+    # The shift may move photos into or out of a plausible time.
+    reflag_times(session, [deployment_id])
+    refresh_deployment_spans(session, [deployment_id])
     assign_sequences(session, [deployment_id])
-    _refresh_deer_sightings(session, deployment_id)
+    refresh_deer_sightings(session, deployment_id)
     session.add(
         Correction(
             entity="deployment",
@@ -77,7 +82,8 @@ def set_clock_offset(session: Session, deployment_id: int, offset_s: float, user
     return len(rows)
 
 
-def _refresh_deer_sightings(session: Session, deployment_id: int) -> None:
+def refresh_deer_sightings(session: Session, deployment_id: int) -> None:
+    """Recompute first/last seen of the deer seen on the deployment's photos."""
     deer_ids = session.scalars(
         select(Detection.deer_id)
         .join(Image, Image.id == Detection.image_id)

@@ -112,7 +112,8 @@ def _load_images(session: Session, request) -> pd.DataFrame:
     lo, hi = day_bounds(request.start_date, request.end_date)
     stmt = select(Image.id, Image.deployment_id, Image.path,
                   type_coerce(Image.captured_at, String()), Image.sequence_id)  # fmt: skip
-    stmt = stmt.where(Image.captured_at.is_not(None)).order_by(Image.captured_at, Image.id)
+    stmt = stmt.where(Image.captured_at.is_not(None), Image.time_problem.is_(None))
+    stmt = stmt.order_by(Image.captured_at, Image.id)
     if lo is not None:
         stmt = stmt.where(Image.captured_at >= lo)
     if hi is not None:

@@ -14,6 +14,7 @@ from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from deertrack_core.models import Deer, Deployment, Detection, Image, MatchStatus, SexAge
+from deertrack_core.species import target_name
 
 #: Columns of the frame :func:`load_detections` returns.
 DETECTION_COLUMNS = [
@@ -38,6 +39,8 @@ DETECTION_COLUMNS = [
     "match_score",
     "reviewed_by",
     "reviewed_at",
+    "species_source",
+    "species_taxonomy",
 ]
 
 #: Columns every analysis needs; always loaded.
@@ -72,10 +75,13 @@ def _column_expressions() -> dict:
         "match_score": Detection.match_score,
         "reviewed_by": Detection.reviewed_by,
         "reviewed_at": type_coerce(Detection.reviewed_at, String()),
+        "species_source": Detection.species_source,
+        "species_taxonomy": Detection.species_taxonomy,
     }
 
 
-#: Species written when a deer detection carries no species of its own.
+#: Species written when a deer detection carries no species of its own: the first target species
+#: (``DEERTRACK_TARGET_SPECIES``; this is its default).
 DEFAULT_SPECIES = "Odocoileus virginianus"
 
 
@@ -175,8 +181,9 @@ def attach_identity(df: pd.DataFrame, deer: pd.DataFrame) -> pd.DataFrame:
     own = df["sex_age"].fillna(SexAge.UNKNOWN.value)
     df["sex_age"] = own.where(own != SexAge.UNKNOWN.value, deer_class).fillna(SexAge.UNKNOWN.value)
     df["species"] = df["species"].where(df["species"].notna() & (df["species"] != ""), None)
-    # A box that has been tied to a deer is a deer, whatever the detector wrote.
-    df.loc[df["species"].isna() & df["deer_id"].notna(), "species"] = DEFAULT_SPECIES
+    # A box tied to an individual and of no recorded species is of the target species (the
+    # species gate lets no other species be matched).
+    df.loc[df["species"].isna() & df["deer_id"].notna(), "species"] = target_name()
     return df
 
 

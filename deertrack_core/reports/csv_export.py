@@ -13,6 +13,7 @@ from deertrack_core import settings
 from deertrack_core.analysis.events import independent_events
 from deertrack_core.analysis.load import load_detections
 from deertrack_core.progress import ProgressCallback, noop
+from deertrack_core.reports.camtrap_dp import scientific_name
 
 DETECTION_HEADER = [
     "detection_id",
@@ -35,6 +36,8 @@ DETECTION_HEADER = [
     "match_score",
     "reviewed_by",
     "reviewed_at",
+    "scientific_name",
+    "species_source",
 ]
 
 #: camtrapR ``recordTable`` columns, in its order.
@@ -59,6 +62,10 @@ def detections_table(df: pd.DataFrame) -> pd.DataFrame:
     out = df.rename(columns={"path": "image_path", "x": "bbox_x", "y": "bbox_y", "w": "bbox_w",
                              "h": "bbox_h"})  # fmt: skip
     out = out.sort_values(["captured_at", "detection_id"])
+    # Every animal as what it is (a raccoon stays a raccoon), as the species gate recorded it.
+    out["scientific_name"] = scientific_name(out["species"], out.get("species_taxonomy")).where(
+        out["category"] == "animal"
+    )
     return out[DETECTION_HEADER]
 
 

@@ -190,6 +190,26 @@ def ingest_task(job_id: str, params: dict[str, Any], task: Any = None) -> None:
     run_job(job_id, task, INGEST_RETRIES, body)
 
 
+DETECT_RETRIES = 0
+
+
+@huey.task(retries=DETECT_RETRIES, context=True)
+def detect_task(job_id: str, params: dict[str, Any], task: Any = None) -> None:
+    def body(progress: ProgressWriter) -> Outcome:
+        from deertrack_core.detect.run import detect_pending
+
+        under = params.get("under")
+        summary = detect_pending(
+            detector=params.get("detector"), class_map=params.get("class_map"),
+            threshold=params.get("threshold"), under=Path(under) if under else None,
+            embed=bool(params.get("embed")), progress=progress,
+        )  # fmt: skip
+        message = f"{summary.boxes} boxes ({summary.animals} animals) on {summary.photos} photos"
+        return Outcome(result=_summary(summary), message=message)
+
+    run_job(job_id, task, DETECT_RETRIES, body)
+
+
 @huey.task(retries=SELFTEST_RETRIES, retry_delay=0, context=True)
 def selftest_task(job_id: str, params: dict[str, Any], task: Any = None) -> None:
     """A job that only sleeps and reports: checks a worker end to end (and tests the plumbing).
@@ -270,6 +290,32 @@ def enqueue_ingest(
     if deployments_csv:
         params["deployments_csv"] = str(Path(deployments_csv).resolve())
     return _submit("ingest", ingest_task, params)
+
+
+def enqueue_detect(
+    *,
+    detector: str | None = None,
+    class_map: str | None = None,
+    threshold: float | None = None,
+    under: str | Path | None = None,
+    embed: bool = False,
+) -> str:
+    """Queue a detector run over the photos it has not seen; the detector (its file) and the
+    threshold are checked first, and nothing is queued when they are wrong."""
+    from deertrack_core.detect.base import check_name
+    from deertrack_core.errors import ValidationError
+
+    name = check_name(detector)
+    if threshold is not None and not 0.0 < float(threshold) <= 1.0:
+        raise ValidationError({"threshold": f"{threshold} is not between 0 (excluded) and 1"})
+    params: dict[str, Any] = {"detector": name, "embed": bool(embed)}
+    if class_map:
+        params["class_map"] = class_map
+    if threshold is not None:
+        params["threshold"] = float(threshold)
+    if under:
+        params["under"] = str(Path(under).resolve())
+    return _submit("detect", detect_task, params)
 
 
 def enqueue_selftest(

@@ -24,7 +24,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from deertrack_core import settings
-from deertrack_core.errors import ConfigurationError
+from deertrack_core.errors import ConfigurationError, ModelUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +74,10 @@ _LOADED: dict[tuple[str, str | None, str | None], Detector] = {}
 _LOCK = threading.Lock()
 
 
-def get_detector(
-    name: str | None = None, *, class_map: str | None = None, device: str | None = None
-) -> Detector:
-    """The detector ``name`` (default ``DEERTRACK_DETECTOR``), loaded once per process."""
+def check_name(name: str | None = None) -> str:
+    """The detector name to use (default ``DEERTRACK_DETECTOR``), checked without loading the
+    model (a job is refused before it is queued). Raises ConfigurationError or
+    ModelUnavailableError."""
     name = (name or settings.detector_name()).strip()
     if not name:
         raise ConfigurationError(
@@ -85,13 +85,25 @@ def get_detector(
             "Set DEERTRACK_DETECTOR=onnx:/path/to/model.onnx or pass --detector "
             "(MegaDetector exported to ONNX: see the README, 'Finding animals').",
         )
-    factory = next(
-        (f for key, f in REGISTRY.items() if name.startswith(key) and len(name) > len(key)), None
-    )
-    if factory is None:
+    if not any(name.startswith(key) and len(name) > len(key) for key in REGISTRY):
         raise ConfigurationError(
             f"Unknown detector {name!r}.", f"Use one of: {', '.join(k + 'PATH' for k in REGISTRY)}."
         )
+    path = Path(name.split(":", 1)[1]).expanduser()
+    if not path.is_file():
+        raise ModelUnavailableError(
+            f"Detector model {path} does not exist.",
+            "Give the path of a .onnx file (DEERTRACK_DETECTOR=onnx:PATH or --detector onnx:PATH).",
+        )
+    return name
+
+
+def get_detector(
+    name: str | None = None, *, class_map: str | None = None, device: str | None = None
+) -> Detector:
+    """The detector ``name`` (default ``DEERTRACK_DETECTOR``), loaded once per process."""
+    name = check_name(name)
+    factory = next(f for key, f in REGISTRY.items() if name.startswith(key))
     key = (name, class_map, device)
     with _LOCK:
         detector = _LOADED.get(key)

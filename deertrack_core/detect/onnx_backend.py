@@ -111,7 +111,14 @@ class OnnxDetector:
         # One blank run tells the layout (and, for YOLOX, raw grid or decoded boxes).
         h, w = self.input_size
         out = self._run(np.full((1, 3, h, w), 0.5, dtype=np.float32))[0]
-        self.layout = yolo.detect_layout(out.shape, self.input_size, out[0])
+        try:
+            self.layout = yolo.detect_layout(out.shape, self.input_size, out[0])
+        except ValueError as exc:
+            raise ModelUnavailableError(
+                f"{path.name} is not a detector DeerTrack can read: {exc}.",
+                "Export the model with its detection head (Ultralytics: format=onnx; YOLOX: "
+                "tools/export_onnx.py); see the README, 'Finding animals'.",
+            ) from exc
         # YOLOX (one box per grid cell, with objectness) was trained on BGR 0-255 pictures
         # letterboxed at the top left; the other lines on RGB 0-1 letterboxed in the centre.
         anchor_free = (

@@ -30,8 +30,9 @@ from deertrack_core.reports.request import FORMAT_OF, validate_export_request
 log = logging.getLogger(__name__)
 
 #: URL family -> file format of the report types posted there.
-FAMILIES = {"pdf": "pdf", "csv": "csv", "camtrap-dp": "zip"}
-MEDIA_TYPES = {".pdf": "application/pdf", ".csv": "text/csv", ".zip": "application/zip"}
+FAMILIES = {"pdf": "pdf", "csv": "csv", "camtrap-dp": "zip", "megadetector": "json"}
+MEDIA_TYPES = {".pdf": "application/pdf", ".csv": "text/csv", ".zip": "application/zip",
+               ".json": "application/json"}  # fmt: skip
 EXAMPLE = {
     "report_type": "seasonal_activity",
     "start_date": "2024-05-01",
@@ -157,6 +158,11 @@ def create_app() -> FastAPI:
     def export_camtrap_dp(request: Request, data: dict[str, Any] = body) -> JSONResponse:
         """A Camtrap DP 1.0 zip; report_type may be left out (camtrap_dp)."""
         return queue_export("camtrap-dp", data, request)
+
+    @app.post("/api/exports/megadetector", status_code=202, summary="Queue a MegaDetector file")
+    def export_megadetector(request: Request, data: dict[str, Any] = body) -> JSONResponse:
+        """report_type: megadetector_json (MegaDetector batch format 1.4, for Timelapse)."""
+        return queue_export("megadetector", data, request)
 
     @app.get("/api/exports/{job_id}", name="export_status", summary="Status of an export")
     def export_status(job_id: str, request: Request) -> dict[str, Any]:

@@ -326,8 +326,14 @@ def gate_counts(session: Session, needles: Sequence[str] | None = None) -> dict[
 
 
 def withdraw_non_target(session: Session, needles: Sequence[str] | None = None) -> int:
-    """Withdraw the machine's identities (auto, new, proposed; nobody reviewed them) of detections
-    now known to be another species; delete the individuals the machine made for them alone.
+    """Withdraw the machine's identities of detections now known to be another species (see
+    :func:`withdraw_where`)."""
+    return withdraw_where(session, ~target_clause(needles))
+
+
+def withdraw_where(session: Session, clause) -> int:
+    """Withdraw the machine's identities (auto, new, proposed; nobody reviewed them) of the
+    detections ``clause`` selects; delete the individuals the machine made for them alone.
     Return how many detections lost their identity. The caller commits."""
     from sqlalchemy import func
 
@@ -337,9 +343,7 @@ def withdraw_non_target(session: Session, needles: Sequence[str] | None = None) 
     dets = list(
         session.scalars(
             select(Detection).where(
-                Detection.match_status.in_(machine),
-                Detection.reviewed_by.is_(None),
-                ~target_clause(needles),
+                Detection.match_status.in_(machine), Detection.reviewed_by.is_(None), clause
             )
         )
     )

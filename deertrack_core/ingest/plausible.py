@@ -102,8 +102,8 @@ def reflag_times(
 def out_of_order(times: list[dt.datetime]) -> list[bool]:
     """Which times break the file order: all but a longest non-decreasing run (patience sort).
 
-    Cameras number their files in the order they take them, so in one folder the times of the
-    photos, sorted by file name, never go back. A misread data bar (7 AM for 7 PM, 02 for 03)
+    Cameras number their files in the order they take them, so in one folder the times of one
+    camera's numbered photos, sorted by file name, never go back. A misread data bar (7 AM for 7 PM, 02 for 03)
     breaks that; the fewest photos whose removal restores the order are the ones flagged.
     """
     tails: list[dt.datetime] = []  # smallest last time of a run of each length
@@ -135,12 +135,18 @@ def _flag_bar_order(session: Session, deployment_id: int) -> None:
         )
         .order_by(Image.path)
     ).all()
-    folders: dict[str, list] = {}
+    # One camera's numbered files: same folder, same name before the number (RCNX0031.JPG,
+    # CA-01_0007135.jpg). Photos from several cameras in one folder are not compared, and a
+    # group of two cannot tell which one is wrong.
+    series: dict[tuple[str, str], list] = {}
     for row in rows:
-        folders.setdefault(posixpath.dirname(row.path), []).append(row)
+        folder, name = posixpath.split(row.path)
+        stem = posixpath.splitext(name)[0]
+        series.setdefault((folder, stem.rstrip("0123456789")), []).append(row)
     bad = [
         r.id
-        for group in folders.values()
+        for group in series.values()
+        if len(group) >= 3
         for r, wrong in zip(group, out_of_order([r.captured_at for r in group]), strict=True)
         if wrong
     ]

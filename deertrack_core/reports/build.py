@@ -20,7 +20,7 @@ from deertrack_core.progress import ProgressCallback, noop
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = {"pdf": ".pdf", "csv": ".csv", "zip": ".zip"}
+EXTENSIONS = {"pdf": ".pdf", "csv": ".csv", "zip": ".zip", "json": ".json"}
 TOTAL_STEPS = 5
 
 
@@ -75,6 +75,12 @@ def _camtrap_writer(session, request, path: Path, progress: ProgressCallback, no
     camtrap_dp.write_package(session, request, path, progress=progress, created=now)
 
 
+def _md_writer(session, request, path: Path, progress: ProgressCallback, now) -> None:
+    from deertrack_core.detect.mdexport import write_md_json
+
+    write_md_json(session, request, path, progress=progress, now=now)
+
+
 WRITERS: dict[str, Callable] = {
     "seasonal_activity": _pdf_writer("pdf_seasonal"),
     "individual_history": _pdf_writer("pdf_individuals"),
@@ -82,6 +88,7 @@ WRITERS: dict[str, Callable] = {
     "detections_csv": _csv_writer("detections"),
     "record_table_csv": _csv_writer("record_table"),
     "camtrap_dp": _camtrap_writer,
+    "megadetector_json": _md_writer,
 }
 
 

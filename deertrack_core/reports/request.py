@@ -24,6 +24,7 @@ FORMAT_OF: dict[str, str] = {
     "detections_csv": "csv",
     "record_table_csv": "csv",
     "camtrap_dp": "zip",
+    "megadetector_json": "json",
 }
 REPORT_TYPES: tuple[str, ...] = tuple(FORMAT_OF)
 GROUP_BY: tuple[str, ...] = ("day", "week", "month")

@@ -37,12 +37,6 @@ def count(url, what) -> int:
         return int(s.scalar(select(func.count()).select_from(what)))
 
 
-@pytest.fixture
-def url(engine, db_url, tmp_path, monkeypatch) -> str:
-    monkeypatch.setenv("DEERTRACK_DATA_ROOT", str(tmp_path))
-    return db_url
-
-
 @pytest.fixture(scope="module")
 def model(tmp_path_factory):
     return export(tmp_path_factory.mktemp("m") / "md_like.onnx", "yolov5")

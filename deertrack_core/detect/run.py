@@ -46,6 +46,7 @@ class DetectSummary:
     animals: int
     embedded: int = 0
     failed: list[FileProblem] = field(default_factory=list)
+    repeat_groups: int = 0  # groups of boxes recurring at one place (suspected static objects)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -125,10 +126,15 @@ def detect_pending(
             progress(
                 counts["photos"], total, f"{counts['boxes']} boxes on {counts['photos']} photos"
             )
+    if counts["boxes"]:
+        from deertrack_core.detect.repeats import find_repeats
+
+        with db.session_scope(url) as session:
+            counts["repeat_groups"] = len(find_repeats(session))
     return DetectSummary(
         model=detector.name, threshold=threshold, photos=counts["photos"] - len(failed),
         seen_before=seen, boxes=counts["boxes"], animals=counts["animals"],
-        embedded=counts["embedded"], failed=failed,
+        embedded=counts["embedded"], failed=failed, repeat_groups=counts.get("repeat_groups", 0),
     )  # fmt: skip
 
 

@@ -42,14 +42,17 @@ def scale_for(
     """The largest JPEG reduction (1, 2, 4, 8) that keeps the frame at least ``frame`` = (h, w)
     in the model's letterbox sense (the longer side fitting) and every crop ``min_side`` across."""
     w, h = upright
-    scale = 8
+    scale = 8 if frame is not None or boxes else 1  # nothing asked for: every pixel
     if frame is not None:
         # The letterbox fits the photo into the input: the side that limits the fit must keep
         # at least the input's pixels.
         fit = min(frame[1] / w, frame[0] / h)
         scale = min(scale, max(1, 2 ** int(math.floor(math.log2(max(1.0, 1 / fit))))))
     for box in boxes:
-        left, top, right, bottom = expand_box(box, margin)
+        try:
+            left, top, right, bottom = expand_box(box, margin)
+        except ValueError:
+            continue  # a box with no area: its crop is refused later, the others still count
         scale = min(scale, draft_scale((right - left) * w, (bottom - top) * h, min_side))
     return scale
 

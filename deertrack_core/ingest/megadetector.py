@@ -59,6 +59,7 @@ class ImportSummary:
     failures: list[FileProblem] = field(default_factory=list)
     species_labels: int = 0  # boxes given a species by the file
     identities_withdrawn: int = 0  # machine identities of boxes now known to be another species
+    repeat_groups: int = 0  # groups of boxes recurring at one place (suspected static objects)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -201,6 +202,9 @@ def import_detections(
         labelled = species.add_labels(session, ({**lab, "source": source} for lab in labels))
         species.apply_photo_tags(session, new_ids)
         withdrawn = species.withdraw_non_target(session)
+        from deertrack_core.detect.repeats import find_repeats
+
+        repeat_groups = len(find_repeats(session)) if state.rows else 0
     summary = ImportSummary(
         images_matched=state.matched,
         detections_stored=len(state.rows),
@@ -215,6 +219,7 @@ def import_detections(
         failures=state.failures,
         species_labels=len(labelled),
         identities_withdrawn=withdrawn,
+        repeat_groups=repeat_groups,
     )
     log.info(
         "imported %s: %d photos matched, %d boxes stored, %d unmatched",

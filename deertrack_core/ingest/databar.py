@@ -15,7 +15,11 @@ Engines (``DEERTRACK_DATABAR_OCR``):
 * ``auto`` (default) — RapidOCR when installed, else Tesseract when on the PATH, else off.
 
 A time is taken only when a whole date and a whole time were read (a bar read wrong stays untimed
-rather than getting a wrong time); the source is recorded as ``databar``.
+rather than getting a wrong time); the source is recorded as ``databar``. On a bar whose text is
+under MIN_AMPM_PX pixels high, "AM" and "PM" cannot be told apart (on the 5-pixel MLWIC bars the
+recogniser read PM for AM on 9 of 12 frames checked by eye, and an AM/PM it missed makes a
+12-hour time look like a 24-hour one): a reading of such a bar is stored as ``databar-ampm``, and
+flagged until a person confirms it.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -46,6 +50,8 @@ MAX_BAR_SHARE = 0.12
 FALLBACK_SHARE = 0.025
 #: Rows darker than this (0-255) make up the bar's background.
 DARK = 70
+#: Below this bar height (pixels) AM and PM are not told apart reliably.
+MIN_AMPM_PX = 9
 #: Text is scaled so that the bar is about this many pixels high before OCR.
 OCR_HEIGHT = 32
 
@@ -55,6 +61,8 @@ class BarReading:
     time: dt.datetime | None
     text: str
     burst: tuple[int, int] | None = None  # (frame, of frames) of the burst, "M 3/5"
+    twelve_hour: bool = False  # an AM/PM was read
+    ampm_unsure: bool = False  # read on a bar too small to tell AM from PM (or see one)
 
 
 # --- finding the bar (pure numpy) --------------------------------------------------------------
@@ -148,12 +156,14 @@ def parse_bar_text(text: str) -> BarReading:
     clean = _normalise(text)
     when = None
     rest = clean
+    twelve = False
     for pattern in (_ISO, _US, _EU):
         m = pattern.search(clean)
         if m:
             when = _stamp(m)
             rest = clean[: m.start()] + " " + clean[m.end() :]
             if when is not None:
+                twelve = (m["tail"] or "") in ("A", "P")
                 break
     burst = None
     for b in _BURST.finditer(rest):
@@ -161,7 +171,7 @@ def parse_bar_text(text: str) -> BarReading:
         if 1 <= k <= n <= 99:
             burst = (k, n)
             break
-    return BarReading(when, text, burst)
+    return BarReading(when, text, burst, twelve)
 
 
 # --- OCR engines -------------------------------------------------------------------------------
@@ -315,24 +325,27 @@ def read_bar(image: Image.Image, engine: OcrEngine) -> BarReading:
         for text in engine.read(rgb.crop((0, top, rgb.width, bottom))):
             reading = parse_bar_text(text)
             if reading.time is not None:
+                if bottom - top < MIN_AMPM_PX:
+                    # An AM/PM read there may be wrong, and one not read may have been lost.
+                    reading = replace(reading, ampm_unsure=True)
                 return reading
             texts.append(text)
     return BarReading(None, " | ".join(t for t in texts if t))
 
 
-def bar_reader(name: str | None = None) -> Callable[[bytes], dt.datetime | None] | None:
+def bar_reader(name: str | None = None) -> Callable[[bytes], BarReading | None] | None:
     """What ingest calls for a photo without EXIF or file-name time, or None when OCR is off."""
     engine = get_engine(name)
     if engine is None:
         return None
 
-    def read(data: bytes) -> dt.datetime | None:
+    def read(data: bytes) -> BarReading | None:
         try:
             with Image.open(io.BytesIO(data)) as im:
                 reading = read_bar(im, engine)
         except Exception as exc:  # noqa: BLE001 - OCR trouble leaves the photo untimed
             log.warning("data bar not read: %s", exc)
             return None
-        return reading.time
+        return reading if reading.time is not None else None
 
     return read

@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
@@ -65,7 +66,7 @@ class PhotoInfo:
     make: str
     model: str
     camera_time: dt.datetime | None
-    time_source: str  # exif | filename | databar | none
+    time_source: str  # exif | filename | databar | databar-ampm (AM/PM unsure) | none
     species_tag: str | None
     individual_tag: str | None
 
@@ -165,8 +166,8 @@ def _looks_truncated(data: bytes) -> bool:
     return data[:2] == b"\xff\xd8" and data.rfind(b"\xff\xd9") < 0
 
 
-#: Reads the time from a photo's data bar: (file bytes) -> time or None. Set by databar.
-BarReader = Callable[[bytes], dt.datetime | None]
+#: Reads a photo's data bar: (file bytes) -> a reading (``.time``, ``.ampm_unsure``) or None.
+BarReader = Callable[[bytes], Any]
 
 
 def read_photo(path: Path, *, bar_reader: BarReader | None = None) -> PhotoInfo:
@@ -201,8 +202,10 @@ def read_photo(path: Path, *, bar_reader: BarReader | None = None) -> PhotoInfo:
         camera_time = parse_filename_time(Path(path).name)
         time_source = "filename" if camera_time else "none"
     if camera_time is None and bar_reader is not None:
-        camera_time = bar_reader(data)
-        time_source = "databar" if camera_time else "none"
+        reading = bar_reader(data)
+        if reading is not None:
+            camera_time = reading.time
+            time_source = "databar-ampm" if reading.ampm_unsure else "databar"
     try:
         orientation = int(exif.get(_ORIENTATION, 1) or 1)
     except (TypeError, ValueError):

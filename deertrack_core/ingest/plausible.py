@@ -36,6 +36,7 @@ FUTURE = "in the future"
 BEFORE_START = "before the deployment's start"
 AFTER_END = "after the deployment's end"
 OUT_OF_ORDER = "a data-bar reading out of file order (misread?)"
+AMPM_UNSURE = "AM/PM unreadable on the data bar (too small): confirm the time"
 
 
 def _now() -> dt.datetime:
@@ -80,6 +81,7 @@ def reflag_times(
         select(Deployment).where(Deployment.id.in_(sorted(set(deployment_ids))))
     ):
         rules = [
+            (Image.time_source == "databar-ampm", AMPM_UNSURE),
             (Image.captured_at < EARLIEST, BEFORE_1990),
             (Image.captured_at > now + FUTURE_SLACK, FUTURE),
         ]

@@ -271,7 +271,7 @@ def _store(url, ready, counts, dep_cache, applied_rows) -> None:
     for r in rows + changed:
         counts.deployment_ids.add(r["deployment_id"])
         counts.stored_paths.add(r["path"])
-        counts.databar += r["time_source"] == "databar"
+        counts.databar += r["time_source"].startswith("databar")
         if r["time_source"] == "none":
             counts.untimed += 1
             counts.untimed_files.append(r["path"])

@@ -93,12 +93,22 @@ def test_rapidocr_reads_the_idaho_bar(shared_data):
     reading = read_bar(Image.open(shared_data / IDAHO), get_engine("rapidocr"))
     assert reading.time == D(2016, 2, 4, 9, 23, 24)
     assert reading.burst == (5, 5)
+    assert (reading.twelve_hour, reading.ampm_unsure) == (False, False)
+
+
+def test_am_and_pm_are_not_trusted_on_a_five_pixel_bar(shared_data):
+    frame = shared_data / "mlwic-elk/images/CA-01_0007139.jpg"  # "2016-03-10 7:41:56 AM" by eye
+    reading = read_bar(Image.open(frame), get_engine("rapidocr"))
+    assert reading.time is not None and reading.time.date() == dt.date(2016, 3, 10)
+    assert reading.time.strftime("%I:%M:%S") == "07:41:56"
+    assert (reading.twelve_hour, reading.ampm_unsure) == (True, True)
 
 
 def test_rapidocr_reads_a_night_frame_whose_bar_has_no_visible_edge(shared_data):
     frame = shared_data / "camtrapR/full_size_for_ocr/StationA/mousedeer.JPG"
     reading = read_bar(Image.open(frame), get_engine("rapidocr"))
     assert reading.time == D(2018, 10, 19, 22, 35, 9)  # "2018-10-19 10:35:09 PM" by eye
+    assert (reading.twelve_hour, reading.ampm_unsure) == (True, False)  # a 17-pixel bar
 
 
 @pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract-ocr is not installed")

@@ -49,6 +49,7 @@ def test_valid_request_becomes_export_request():
         ("detections_csv", "csv"),
         ("record_table_csv", "csv"),
         ("camtrap_dp", "zip"),
+        ("megadetector_json", "json"),
     ],
 )
 def test_format_follows_report_type(report_type, fmt):
@@ -56,7 +57,7 @@ def test_format_follows_report_type(report_type, fmt):
 
 
 def test_every_report_type_has_a_format():
-    assert len(REPORT_TYPES) == 6
+    assert len(REPORT_TYPES) == 7
 
 
 def test_defaults_for_optional_fields():

@@ -11,7 +11,7 @@ pixels at that scale. The EXIF orientation is applied to the decoded image, so b
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +64,8 @@ class Photo:
     path: Path
     image: Image.Image
     full: tuple[int, int]
+    #: detection id -> its crop squashed for an embedder (or why not), when the pool cut them
+    squares: dict[int, object] = field(default_factory=dict)
 
     def frame(self, fit: tuple[int, int] | None = None) -> np.ndarray:
         """The decoded photo as an (h, w, 3) uint8 array: what a detector looks at (``fit`` is

@@ -44,16 +44,28 @@ def decoded(
     min_side: int = 224,
     workers: int | None = None,
     ahead: int | None = None,
+    squares: int | None = None,
 ) -> Iterator[tuple[PhotoJob, Photo | Exception]]:
     """``(job, photo)`` in the order of ``jobs``; a photo that cannot be decoded comes back as
-    its exception (the caller decides whether one bad photo stops a run)."""
+    its exception (the caller decides whether one bad photo stops a run). With ``squares`` the
+    workers also cut each box's crop and squash it to that size (``photo.squares``), so that
+    resizing runs on the pool too, not between the model's batches."""
+    from deertrack_core.reid.embedders import to_square
+
     n = workers or default_workers()
 
     def load(job: PhotoJob) -> Photo:
-        return decode(
+        photo = decode(
             job.path, frame=job.frame, boxes=[b for _, b in job.boxes], margin=margin,
             min_side=min_side,
         )  # fmt: skip
+        if squares:
+            for det_id, box in job.boxes:
+                try:
+                    photo.squares[det_id] = to_square(photo.crop(box, margin=margin), squares)
+                except ValueError as exc:  # a box with no area, outside the photo
+                    photo.squares[det_id] = exc
+        return photo
 
     yield from prefetch(jobs, load, workers=n, ahead=ahead or 4 * n)  # type: ignore[misc]
 
@@ -87,13 +99,17 @@ def crops_for_embedding(
             log.warning("photo %s skipped (%d detections): %s", job.path, len(job.boxes), photo)
         else:
             for det_id, box in job.boxes:
-                try:
-                    crop = photo.crop(box, margin=margin)
-                except ValueError as exc:  # a box with no area, outside the photo
-                    log.warning("detection %s skipped: %s", det_id, exc)
+                crop = photo.squares.get(det_id)
+                if crop is None:
+                    try:
+                        crop = to_square(photo.crop(box, margin=margin), size)
+                    except ValueError as exc:
+                        crop = exc
+                if isinstance(crop, Exception):  # a box with no area, outside the photo
+                    log.warning("detection %s skipped: %s", det_id, crop)
                     continue
                 ids.append(det_id)
-                crops.append(to_square(crop, size))
+                crops.append(crop)
         while len(ids) >= batch_size:
             yield ids[:batch_size], crops[:batch_size], done
             ids, crops = ids[batch_size:], crops[batch_size:]

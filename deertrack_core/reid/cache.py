@@ -100,7 +100,9 @@ def embed_crops(
             photos, embedder, margin=margin, batch_size=batch_size, workers=workers
         )
     else:
-        stream = pipeline.decoded(photos, margin=margin, min_side=size, workers=workers)
+        stream = pipeline.decoded(
+            photos, margin=margin, min_side=size, workers=workers, squares=size
+        )
         crops = pipeline.crops_for_embedding(
             stream, size=size, margin=margin, batch_size=batch_size
         )

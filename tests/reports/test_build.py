@@ -21,6 +21,7 @@ def test_each_report_type_writes_its_format(archive, make_request, tmp_path, db_
         "detections_csv": ".csv",
         "record_table_csv": ".csv",
         "camtrap_dp": ".zip",
+        "megadetector_json": ".json",
     }
 
 

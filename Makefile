@@ -13,14 +13,15 @@ DASHBOARD_ADDRESS ?= $(or $(DEERTRACK_DASHBOARD_ADDRESS),127.0.0.1)
 
 .PHONY: install system-deps run test lint bench
 
-# Browser tests drive Debian's Chromium; report tests read PDFs with poppler's pdftoppm/pdftotext.
+# Browser tests drive Debian's Chromium; report tests read PDFs with poppler's pdftoppm/pdftotext;
+# Tesseract is the second data-bar OCR engine (RapidOCR, a pip requirement, is the first).
 system-deps:
-	@if ! command -v chromium >/dev/null || ! command -v pdftoppm >/dev/null; then \
+	@if ! command -v chromium >/dev/null || ! command -v pdftoppm >/dev/null || ! command -v tesseract >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing chromium, chromium-driver and poppler-utils"; \
-	    apt-get update -qq && apt-get install -y -qq chromium chromium-driver poppler-utils >/dev/null; \
+	    echo "installing chromium, chromium-driver, poppler-utils and tesseract-ocr"; \
+	    apt-get update -qq && apt-get install -y -qq chromium chromium-driver poppler-utils tesseract-ocr >/dev/null; \
 	  else \
-	    echo "note: install chromium and poppler-utils (apt-get install chromium chromium-driver poppler-utils) for the browser and PDF tests"; \
+	    echo "note: install chromium, poppler-utils and tesseract-ocr (apt-get install chromium chromium-driver poppler-utils tesseract-ocr) for the browser, PDF and OCR tests"; \
 	  fi; \
 	fi
 

@@ -39,14 +39,15 @@ from deertrack_core.reports.request import FORMAT_OF, validate_export_request
 log = logging.getLogger(__name__)
 
 #: URL family -> file format of the report types posted there.
-FAMILIES = {"pdf": "pdf", "csv": "csv", "camtrap-dp": "zip"}
+FAMILIES = {"pdf": "pdf", "csv": "csv", "camtrap-dp": "zip", "megadetector": "json"}
 #: URL families that take named report types rather than a file format.
 TYPE_FAMILIES = {
     "capture-history": ("secr_capthist", "mark_inp", "detection_history"),
     "scores": ("scores_csv", "scores_parquet"),
 }
 MEDIA_TYPES = {".pdf": "application/pdf", ".csv": "text/csv", ".zip": "application/zip",
-               ".inp": "text/plain", ".parquet": "application/vnd.apache.parquet"}  # fmt: skip
+               ".inp": "text/plain", ".parquet": "application/vnd.apache.parquet",
+               ".json": "application/json"}  # fmt: skip
 EXAMPLE = {
     "report_type": "seasonal_activity",
     "start_date": "2024-05-01",
@@ -294,6 +295,11 @@ def create_app() -> FastAPI:
                 replicates=replicates, seed=seed,
             )  # fmt: skip
         return report.as_dict()
+
+    @app.post("/api/exports/megadetector", status_code=202, summary="Queue a MegaDetector file")
+    def export_megadetector(request: Request, data: dict[str, Any] = body) -> JSONResponse:
+        """report_type: megadetector_json (MegaDetector batch format 1.4, for Timelapse)."""
+        return queue_export("megadetector", data, request)
 
     @app.get("/api/exports/{job_id}", name="export_status", summary="Status of an export")
     def export_status(job_id: str, request: Request) -> dict[str, Any]:

@@ -34,8 +34,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from deertrack_core.detect import get_detector  # noqa: E402
+from deertrack_core.detect.run import best_animal_box  # noqa: E402
 from deertrack_core.reid.crops import crop_box  # noqa: E402
-from deertrack_core.reid.detector_bench import YoloxDetector  # noqa: E402
 from deertrack_core.reid.embedder_base import pad_to_square, to_square  # noqa: E402
 from deertrack_core.reid.embedders import get_embedder  # noqa: E402
 from deertrack_core.reid.evaluate import list_photos, reid_metrics  # noqa: E402
@@ -102,15 +103,14 @@ def main() -> None:
     from PIL import Image
 
     photos = list_photos(args.data)
-    detector = YoloxDetector(args.detector)
+    detector = get_detector(f"onnx:{args.detector}")
     t0 = time.perf_counter()
     boxes, aspects, misses = [], [], 0
     for p in photos:
-        found = detector.detect(p.path)
-        if not found:  # a low score threshold rather than the whole frame: every photo has one
-            found = detector.detect(p.path, score_threshold=0.05)
-        misses += not found
-        boxes.append(found[0].box if found else (0.0, 0.0, 1.0, 1.0))
+        # a low score threshold rather than the whole frame: every photo has an animal
+        found = best_animal_box(detector, p.path, (0.3, 0.05))
+        misses += found is None
+        boxes.append(found or (0.0, 0.0, 1.0, 1.0))
         with Image.open(p.path) as im:
             aspects.append(im.width / im.height)
     print(

@@ -2,8 +2,9 @@
 
 Writes N 1920×1080 JPEGs (one animal box each, sizes as in trail-camera frames) to a temporary
 folder, then times
-  * end to end — the production pipeline (``cache.embed_crops``): decode at reduced scale (PIL
-    draft) + crop + resize in a background thread, overlapped with preprocessing + forward;
+  * end to end — the production pipeline (``cache.embed_crops`` over deertrack_core.images):
+    each photo decoded once at reduced scale (PIL draft) + crop + resize on a pool of threads
+    sized by the cores, overlapped with preprocessing + forward;
   * forward only — the model on the very same preprocessed batches, already in memory.
 The pipeline should stay within 1.5× of the forward time.
 

@@ -91,7 +91,8 @@ def demo_season(seed: int, n_deer: int, n_cameras: int) -> None:
 
 
 def elk_bursts(detector_path: Path, score: float) -> None:
-    from deertrack_core.reid.detector_bench import YoloxDetector
+    from deertrack_core.detect import get_detector
+    from deertrack_core.detect.run import detect_photo
 
     folder = SHARED / "data" / "mlwic-elk"
     with (folder / "labels.csv").open(newline="") as fh:
@@ -106,10 +107,10 @@ def elk_bursts(detector_path: Path, score: float) -> None:
         else:
             bursts.append([f])
         prev = n
-    detector = YoloxDetector(detector_path)
+    detector = get_detector(f"onnx:{detector_path}")
     t0 = time.perf_counter()
-    boxes = {f: [b.box for b in detector.detect(folder / "images" / f, score_threshold=score)]
-             for f in files}  # fmt: skip
+    boxes = {f: [b.box for b in detect_photo(detector, folder / "images" / f, score)
+                 if b.category == "animal"] for f in files}  # fmt: skip
     took = time.perf_counter() - t0
     dets = tracks = multi = 0
     per_class: Counter[str] = Counter()

@@ -63,15 +63,15 @@ def cpu_s() -> float:
 
 
 def nyala_samples(data: Path, detector_path: Path) -> list[Sample]:
+    from deertrack_core.detect import get_detector
+    from deertrack_core.detect.run import best_animal_box
     from deertrack_core.reid.cache import MARGIN
     from deertrack_core.reid.crops import crop_box
-    from deertrack_core.reid.detector_bench import YoloxDetector
 
-    detector = YoloxDetector(detector_path)
+    detector = get_detector(f"onnx:{detector_path}")
     samples = []
     for p in list_photos(data):
-        found = detector.detect(p.path) or detector.detect(p.path, score_threshold=0.05)
-        box = found[0].box if found else (0.0, 0.0, 1.0, 1.0)
+        box = best_animal_box(detector, p.path, (0.3, 0.05)) or (0.0, 0.0, 1.0, 1.0)
         load = partial(crop_box, p.path, box, MARGIN, 224)
         samples.append(Sample(p.identity, p.sighting, load, str(p.path)))
     return samples

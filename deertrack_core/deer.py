@@ -46,17 +46,36 @@ def live_deer(session: Session, deer_id: int) -> Deer | None:
 
 
 def refresh_span(session: Session, deer_ids: Iterable[int | None]) -> None:
-    """Recompute first/last seen of the given deer from their detections."""
-    for deer_id in {d for d in deer_ids if d is not None}:
-        deer = session.get(Deer, deer_id)
-        if deer is None:
-            continue
-        first, last = session.execute(
-            select(func.min(Image.captured_at), func.max(Image.captured_at))
-            .join(Detection, Detection.image_id == Image.id)
-            .where(Detection.deer_id == deer_id)
-        ).one()
-        deer.first_seen, deer.last_seen = first, last
+    """Recompute first/last seen of the given deer from their detections on photos with a
+    plausible time (a photo dated 2099 must not make a deer "last seen" in 2099)."""
+    ids = sorted({d for d in deer_ids if d is not None})
+    if not ids:
+        return
+    spans = {
+        deer_id: (first, last)
+        for deer_id, first, last in session.execute(
+            select(Detection.deer_id, func.min(Image.captured_at), func.max(Image.captured_at))
+            .join(Image, Image.id == Detection.image_id)
+            .where(Detection.deer_id.in_(ids), Image.time_problem.is_(None))
+            .group_by(Detection.deer_id)
+        )
+    }
+    for deer in session.scalars(select(Deer).where(Deer.id.in_(ids))):
+        deer.first_seen, deer.last_seen = spans.get(deer.id, (None, None))
+
+
+def refresh_deployment_deer(session: Session, deployment_id: int) -> None:
+    """Recompute first/last seen of every deer seen on the deployment's photos (after its
+    photos were re-timed)."""
+    refresh_span(
+        session,
+        session.scalars(
+            select(Detection.deer_id)
+            .join(Image, Image.id == Detection.image_id)
+            .where(Image.deployment_id == deployment_id, Detection.deer_id.is_not(None))
+            .distinct()
+        ),
+    )
 
 
 def next_deer_name(session: Session) -> str:

@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -79,6 +80,9 @@ class Deployment(Base):
     clock_offset_s: Mapped[float] = mapped_column(Float, default=0.0)
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    # start/end were declared (deployments CSV, a person): photos never widen them, and a photo
+    # outside them is flagged instead. Otherwise start/end follow the plausible photos.
+    span_declared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     images: Mapped[list[Image]] = relationship(back_populates="deployment")
 
@@ -103,7 +107,11 @@ class Image(Base):
     camera_time: Mapped[dt.datetime | None]
     # camera_time shifted by the deployment's clock offset: the time used everywhere else.
     captured_at: Mapped[dt.datetime | None] = mapped_column(index=True)
-    time_source: Mapped[str] = mapped_column(String(16), default="exif")  # exif|filename|none
+    # exif | filename | databar (OCR of the burned-in bar) | manual | none
+    time_source: Mapped[str] = mapped_column(String(16), default="exif")
+    # Why captured_at cannot be trusted (before 1990, in the future, outside the deployment);
+    # such photos stay out of effort and activity until their time is corrected.
+    time_problem: Mapped[str | None] = mapped_column(String(64), index=True)
     width: Mapped[int] = mapped_column(default=0)
     height: Mapped[int] = mapped_column(default=0)
     orientation: Mapped[int] = mapped_column(default=1)  # EXIF orientation tag, 1 = upright
@@ -153,6 +161,16 @@ class Detection(Base):
     category: Mapped[str] = mapped_column(String(16), default="animal", index=True)
     source: Mapped[str] = mapped_column(String(64), default="megadetector")
     species: Mapped[str | None] = mapped_column(String(200))
+    # Where ``species`` came from (speciesnet, megadetector, tag, classifier, reviewer), its
+    # score, and its taxonomy as ";class;order;family;genus;species;common name;" in lower case
+    # (what the species gate matches); see deertrack_core.species.
+    species_source: Mapped[str | None] = mapped_column(String(32))
+    species_score: Mapped[float | None]
+    species_taxonomy: Mapped[str | None] = mapped_column(String(400))
+    # A box that recurs at the same place on many photos of one camera (a stump, a rock).
+    repeat_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("repeat_groups.id", ondelete="SET NULL"), index=True
+    )
     sex_age: Mapped[str] = mapped_column(String(16), default=SexAge.UNKNOWN.value)
     deer_id: Mapped[int | None] = mapped_column(ForeignKey("deer.id"), index=True)
     match_score: Mapped[float | None]
@@ -369,6 +387,79 @@ class Worker(Base):
     beat_at: Mapped[dt.datetime] = mapped_column(default=_now, index=True)
 
 
+class SpeciesLabel(Base):
+    """One source's species for one detection (SpeciesNet, a MegaDetector classifier, the photo's
+    folder/XMP tag, the deer/not-deer classifier); the best one is copied onto the detection."""
+
+    __tablename__ = "species_labels"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    detection_id: Mapped[int] = mapped_column(
+        ForeignKey("detections.id", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[str] = mapped_column(String(32))
+    label: Mapped[str] = mapped_column(String(200))
+    taxonomy: Mapped[str | None] = mapped_column(String(400))
+    score: Mapped[float | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+    __table_args__ = (
+        UniqueConstraint("detection_id", "source", name="uq_species_labels_detection_source"),
+    )
+
+
+class DetectorPass(Base):
+    """A detector model has looked at a photo (whether or not it found anything): a second run
+    of the same model skips it, and a killed run resumes after the last stored batch."""
+
+    __tablename__ = "detector_passes"
+
+    image_id: Mapped[int] = mapped_column(
+        ForeignKey("images.id", ondelete="CASCADE"), primary_key=True
+    )
+    model: Mapped[str] = mapped_column(String(300), primary_key=True)
+    boxes: Mapped[int] = mapped_column(default=0)
+    seen_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
+class RepeatGroup(Base):
+    """Boxes at nearly the same place on many photos of one camera: a suspected static object."""
+
+    __tablename__ = "repeat_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deployment_id: Mapped[int] = mapped_column(
+        ForeignKey("deployments.id", ondelete="CASCADE"), index=True
+    )
+    x: Mapped[float]
+    y: Mapped[float]
+    w: Mapped[float]
+    h: Mapped[float]
+    photos: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(16), default="suspected", index=True)
+    found_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[dt.datetime | None]
+
+
+class SpeciesClassifier(Base):
+    """A target / not-target classifier fitted on a user's own labels over cached embeddings."""
+
+    __tablename__ = "species_classifiers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model: Mapped[str] = mapped_column(String(300))  # the embedder whose vectors it reads
+    targets: Mapped[str] = mapped_column(String(400))  # DEERTRACK_TARGET_SPECIES when fitted
+    weights: Mapped[bytes] = mapped_column(LargeBinary)  # float32 coefficients, then intercept
+    dim: Mapped[int]
+    positives: Mapped[int]
+    negatives: Mapped[int]
+    cv_accuracy: Mapped[float]
+    cv_folds: Mapped[int]
+    trained_by: Mapped[str] = mapped_column(String(100))
+    trained_at: Mapped[dt.datetime] = mapped_column(default=_now, index=True)
+
+
 __all__ = [
     "ApiToken",
     "Base",
@@ -377,6 +468,7 @@ __all__ = [
     "Deer",
     "Deployment",
     "Detection",
+    "DetectorPass",
     "Embedding",
     "Image",
     "Job",
@@ -384,7 +476,10 @@ __all__ = [
     "ModelVersion",
     "ReidSetting",
     "ReidSimilarityScore",
+    "RepeatGroup",
     "SexAge",
+    "SpeciesClassifier",
+    "SpeciesLabel",
     "User",
     "Worker",
 ]

@@ -167,6 +167,36 @@ SETTINGS: tuple[Setting, ...] = (
         "New reviewed same-deer pairs since the recorded threshold before an automatic refit "
         "may apply a new one (DEERTRACK_AUTO_THRESHOLD=on).",
     ),
+    Setting(
+        "DEERTRACK_DETECTOR",
+        "",
+        "Animal detector of deertrack detect: onnx:<path to a YOLO-family .onnx> (MegaDetector "
+        "v5/v6 exported to ONNX, YOLOv5/v8, YOLOX). Unset: boxes come from MegaDetector files.",
+    ),
+    Setting(
+        "DEERTRACK_DETECTION_THRESHOLD",
+        "0.2",
+        "Detector confidence at or above which deertrack detect stores a box.",
+    ),
+    Setting(
+        "DEERTRACK_TARGET_SPECIES",
+        "white-tailed deer",
+        "Species that enter re-identification, comma-separated: common or scientific names "
+        "(Odocoileus virginianus), a genus (Odocoileus) or a family (Cervidae). Animals of other "
+        "species are exported as what they are; animals of unknown species are let through.",
+    ),
+    Setting(
+        "DEERTRACK_INGEST_FILE_TIMEOUT_S",
+        "60",
+        "Seconds ingest waits for one file (a stalled network share) before reporting it and "
+        "going on.",
+    ),
+    Setting(
+        "DEERTRACK_DATABAR_OCR",
+        "auto",
+        "Reading the time from a photo's burned-in data bar when it has no EXIF time: auto "
+        "(RapidOCR when installed, else Tesseract when on the PATH), rapidocr, tesseract or off.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -296,3 +326,23 @@ def auto_threshold() -> bool:
 
 def auto_threshold_pairs() -> int:
     return int(get("DEERTRACK_AUTO_THRESHOLD_PAIRS"))
+
+
+def detector_name() -> str:
+    return get("DEERTRACK_DETECTOR").strip()
+
+
+def detection_threshold() -> float:
+    return float(get("DEERTRACK_DETECTION_THRESHOLD"))
+
+
+def target_species() -> str:
+    return get("DEERTRACK_TARGET_SPECIES")
+
+
+def ingest_file_timeout_s() -> float:
+    return float(get("DEERTRACK_INGEST_FILE_TIMEOUT_S"))
+
+
+def databar_ocr() -> str:
+    return get("DEERTRACK_DATABAR_OCR").strip().lower()

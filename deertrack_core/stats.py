@@ -79,6 +79,7 @@ def detections_over_time(session: Session, *, deployment_ids: tuple[int, ...] = 
         select(day, reviewed, func.count(Detection.id))
         .join(Image, Image.id == Detection.image_id)
         .where(Detection.category == "animal", Image.captured_at.is_not(None))
+        .where(Image.time_problem.is_(None))  # implausible times stay out of activity
         .group_by(day, reviewed)
         .order_by(day)
     )

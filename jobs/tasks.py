@@ -258,6 +258,31 @@ def ingest_task(
     run_job(job_id, task, INGEST_RETRIES, body)
 
 
+DETECT_RETRIES = 0
+
+
+@huey.task(retries=DETECT_RETRIES, context=True)
+def detect_task(
+    job_id: str, params: dict[str, Any], task: Any = None, actor: dict[str, str] | None = None
+) -> None:
+    def body(progress: ProgressWriter) -> Outcome:
+        from deertrack_core.detect.run import detect_pending
+
+        _still_allowed(actor, "find animals with a detector")
+        _confine(params)
+        under = params.get("under")
+        summary = detect_pending(
+            detector=params.get("detector"), class_map=params.get("class_map"),
+            threshold=params.get("threshold"), under=Path(under) if under else None,
+            embed=bool(params.get("embed")), progress=progress,
+            actor=auth.Actor.from_dict(actor),
+        )  # fmt: skip
+        message = f"{summary.boxes} boxes ({summary.animals} animals) on {summary.photos} photos"
+        return Outcome(result=_summary(summary), message=message)
+
+    run_job(job_id, task, DETECT_RETRIES, body)
+
+
 @huey.task(retries=SELFTEST_RETRIES, retry_delay=0, context=True)
 def selftest_task(job_id: str, params: dict[str, Any], task: Any = None) -> None:
     """A job that only sleeps and reports: checks a worker end to end (and tests the plumbing).
@@ -344,7 +369,7 @@ def enqueue_rematch(*, actor: auth.Actor | None = None) -> str:
 def _confine(params: Mapping[str, Any]) -> None:
     """Folders and files of a queued ingest lie under the data root, whoever queued it: the
     queue is fed by the servers (dashboard, API)."""
-    names = {"folder": "The photo folder", "md_json": "The detections file"}
+    names = {"folder": "The photo folder", "md_json": "The detections file", "under": "The folder"}
     names["deployments_csv"] = "The deployments CSV"
     for key, what in names.items():
         if params.get(key):
@@ -434,6 +459,35 @@ def enqueue_ingest(
     if deployments_csv:
         read_deployments_csv(Path(deployments_csv))  # a bad row is named before anything runs
     return _submit("ingest", ingest_task, params, actor, actor=actor.as_dict())
+
+
+def enqueue_detect(
+    *,
+    detector: str | None = None,
+    class_map: str | None = None,
+    threshold: float | None = None,
+    under: str | Path | None = None,
+    embed: bool = False,
+    actor: auth.Actor | None = None,
+) -> str:
+    """Queue a detector run over the photos it has not seen (admins); the detector (its file)
+    and the threshold are checked first, and nothing is queued when they are wrong."""
+    from deertrack_core.detect.registry import check_name
+    from deertrack_core.errors import ValidationError
+
+    actor = _allowed(actor, auth.ADMIN, "find animals with a detector")
+    name = check_name(detector)
+    if threshold is not None and not 0.0 < float(threshold) <= 1.0:
+        raise ValidationError({"threshold": f"{threshold} is not between 0 (excluded) and 1"})
+    params: dict[str, Any] = {"detector": name, "embed": bool(embed)}
+    if class_map:
+        params["class_map"] = class_map
+    if threshold is not None:
+        params["threshold"] = float(threshold)
+    if under:
+        params["under"] = str(Path(under).resolve())
+    _confine(params)
+    return _submit("detect", detect_task, params, actor, actor=actor.as_dict())
 
 
 def enqueue_selftest(

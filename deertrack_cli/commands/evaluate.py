@@ -24,8 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--detector",
-        type=Path,
-        help="COCO YOLOX ONNX model for the crops (benchmark only; needs onnxruntime)",
+        help="detector for the crops: an ONNX model's path or onnx:PATH (any YOLO-family model)",
     )
     parser.add_argument("--embedder", help="embedder name (default: DEERTRACK_EMBEDDER)")
     parser.add_argument(

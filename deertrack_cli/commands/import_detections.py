@@ -12,8 +12,9 @@ from deertrack_core.progress import progress_bar
 
 NAME = "import-detections"
 HELP = (
-    "Import a MegaDetector output file (batch format 1.x or the v6 list) onto photos already "
-    "ingested; files are matched by relative path."
+    "Import a MegaDetector output file (batch format 1.x or the v6 list) or SpeciesNet "
+    "predictions.json onto photos already ingested; files are matched by relative path, "
+    "species become labels of the species gate."
 )
 
 
@@ -44,6 +45,11 @@ def run(args: argparse.Namespace) -> int:
         f"{len(summary.unmatched_files)} files unmatched, {summary.failed_images} failed "
         f"in the detector"
     )
+    if summary.species_labels:
+        print(
+            f"  species ({summary.dialect}): {summary.species_labels} boxes labelled; "
+            f"{summary.identities_withdrawn} machine identities withdrawn from other species"
+        )
     if summary.detections_replaced or summary.detections_kept:
         print(
             f"  re-import: {summary.detections_replaced} unreviewed boxes replaced, "

@@ -66,6 +66,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"  updated {summary.updated} photos whose file changed (e.g. tags added)")
         for problem in summary.failed:
             print(f"  failed: {problem.path}: {problem.reason}")
+        if summary.databar_timed:
+            print(f"  timed from the camera's data bar (OCR): {summary.databar_timed}")
+        for problem in summary.implausible:
+            print(f"  implausible time: {problem.path}: {problem.reason}")
         if summary.untimed:
             shown = ", ".join(summary.untimed_files[:5])
             more = f" and {summary.untimed - 5} more" if summary.untimed > 5 else ""

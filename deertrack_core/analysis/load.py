@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from deertrack_core.analysis.provenance import apply_scope
 from deertrack_core.models import Deer, Deployment, Detection, Image, MatchStatus, SexAge
+from deertrack_core.species import target_name
 
 #: Columns of the frame :func:`load_detections` returns.
 DETECTION_COLUMNS = [
@@ -39,6 +40,8 @@ DETECTION_COLUMNS = [
     "match_score",
     "reviewed_by",
     "reviewed_at",
+    "species_source",
+    "species_taxonomy",
 ]
 
 #: Columns every analysis needs; always loaded (match_status: every identity's provenance).
@@ -78,10 +81,13 @@ def _column_expressions() -> dict:
         "reviewed_at": type_coerce(Detection.reviewed_at, String()),
         "track_id": Detection.track_id,
         "candidates": Detection.candidates,
+        "species_source": Detection.species_source,
+        "species_taxonomy": Detection.species_taxonomy,
     }
 
 
-#: Species written when a deer detection carries no species of its own.
+#: Species written when a deer detection carries no species of its own: the first target species
+#: (``DEERTRACK_TARGET_SPECIES``; this is its default).
 DEFAULT_SPECIES = "Odocoileus virginianus"
 
 
@@ -141,7 +147,7 @@ def load_detections(
     the identities a reviewer set.
 
     Only timed photos inside ``[start, end]`` (whole days) of the given deployments (all when
-    empty). Merged deer are mapped onto the deer they were merged into; ``sex_age`` is the
+    empty); photos whose time is implausible (``images.time_problem``) stay out until corrected. Merged deer are mapped onto the deer they were merged into; ``sex_age`` is the
     detection's class, else its deer's; ``deer_name`` is added. Rejected detections (a reviewer
     said "not a deer") are left out unless asked for.
     """
@@ -153,7 +159,7 @@ def load_detections(
         select(*(exprs[c] for c in names))
         .join(Image, Detection.image_id == Image.id)
         .join(Deployment, Image.deployment_id == Deployment.id)
-        .where(Image.captured_at.is_not(None))
+        .where(Image.captured_at.is_not(None), Image.time_problem.is_(None))
     )
     if lo is not None:
         stmt = stmt.where(Image.captured_at >= lo)
@@ -187,8 +193,9 @@ def attach_identity(df: pd.DataFrame, deer: pd.DataFrame) -> pd.DataFrame:
     own = df["sex_age"].fillna(SexAge.UNKNOWN.value)
     df["sex_age"] = own.where(own != SexAge.UNKNOWN.value, deer_class).fillna(SexAge.UNKNOWN.value)
     df["species"] = df["species"].where(df["species"].notna() & (df["species"] != ""), None)
-    # A box that has been tied to a deer is a deer, whatever the detector wrote.
-    df.loc[df["species"].isna() & df["deer_id"].notna(), "species"] = DEFAULT_SPECIES
+    # A box tied to an individual and of no recorded species is of the target species (the
+    # species gate lets no other species be matched).
+    df.loc[df["species"].isna() & df["deer_id"].notna(), "species"] = target_name()
     return df
 
 
@@ -205,7 +212,8 @@ def frame(result, columns: list[str]) -> pd.DataFrame:
 
 
 def load_deployments(session: Session, deployments: Sequence[int] = ()) -> pd.DataFrame:
-    """Deployments with their first and last timed photo and photo count (one query)."""
+    """Deployments with their first and last timed photo and photo count (one query); photos
+    with an implausible time (``images.time_problem``) do not count."""
     photos = (
         select(
             Image.deployment_id.label("deployment_id"),
@@ -213,7 +221,7 @@ def load_deployments(session: Session, deployments: Sequence[int] = ()) -> pd.Da
             func.max(Image.captured_at).label("last_photo"),
             func.count(Image.id).label("n_images"),
         )
-        .where(Image.captured_at.is_not(None))
+        .where(Image.captured_at.is_not(None), Image.time_problem.is_(None))
         .group_by(Image.deployment_id)
         .subquery()
     )

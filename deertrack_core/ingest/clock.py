@@ -6,13 +6,15 @@ import datetime as dt
 import logging
 import uuid
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from deertrack_core import auth
+from deertrack_core.deer import refresh_deployment_deer
 from deertrack_core.errors import NotFoundError, ValidationError
-from deertrack_core.ingest.sequences import assign_sequences
-from deertrack_core.models import Correction, Deer, Deployment, Detection, Image
+from deertrack_core.ingest.plausible import reflag_times
+from deertrack_core.ingest.sequences import assign_sequences, refresh_deployment_spans
+from deertrack_core.models import Correction, Deployment, Image
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +54,10 @@ def set_clock_offset(
     old = float(dep.clock_offset_s or 0.0)
     delta = dt.timedelta(seconds=offset_s - old)
     dep.clock_offset_s = offset_s
-    if dep.start is not None:
+    # Declared dates are real-world dates: only spans that follow the photos move with them.
+    if dep.start is not None and not dep.span_declared:
         dep.start = dep.start + delta
-    if dep.end is not None:
+    if dep.end is not None and not dep.span_declared:
         dep.end = dep.end + delta
 
     rows = session.execute(
@@ -67,8 +70,11 @@ def set_clock_offset(
         session.execute(
             update(Image), [{"id": r.id, "captured_at": r.camera_time + shift} for r in rows]
         )
+    # The shift may move photos into or out of a plausible time.
+    reflag_times(session, [deployment_id])
+    refresh_deployment_spans(session, [deployment_id])
     assign_sequences(session, [deployment_id])
-    _refresh_deer_sightings(session, deployment_id)
+    refresh_deployment_deer(session, deployment_id)
     session.add(
         Correction(
             entity="deployment",
@@ -86,24 +92,3 @@ def set_clock_offset(
         "deployment %s: clock offset %s -> %s s, %d photos", deployment_id, old, offset_s, len(rows)
     )
     return len(rows)
-
-
-def _refresh_deer_sightings(session: Session, deployment_id: int) -> None:
-    deer_ids = session.scalars(
-        select(Detection.deer_id)
-        .join(Image, Image.id == Detection.image_id)
-        .where(Image.deployment_id == deployment_id, Detection.deer_id.is_not(None))
-        .distinct()
-    ).all()
-    if not deer_ids:
-        return
-    spans = session.execute(
-        select(Detection.deer_id, func.min(Image.captured_at), func.max(Image.captured_at))
-        .join(Image, Image.id == Detection.image_id)
-        .where(Detection.deer_id.in_(deer_ids))
-        .group_by(Detection.deer_id)
-    ).all()
-    session.execute(
-        update(Deer),
-        [{"id": deer_id, "first_seen": first, "last_seen": last} for deer_id, first, last in spans],
-    )

@@ -2,7 +2,8 @@
 
 The file is read once; the bytes feed both the SHA-256 and Pillow, which parses only the headers
 (size, EXIF, XMP) lazily. Times come from EXIF ``DateTimeOriginal`` (then ``DateTimeDigitized``,
-then ``DateTime``), else from a date in the file name, else the photo is untimed.
+then ``DateTime``), else from a date in the file name, else from the camera's burned-in data bar
+(OCR, :mod:`deertrack_core.ingest.databar`), else the photo is untimed.
 """
 
 from __future__ import annotations
@@ -12,12 +13,21 @@ import hashlib
 import io
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff"})
+# IMAGE_SUFFIXES and PhotoReadError are imported from here by older callers.
+from deertrack_core.ingest.files import (
+    IMAGE_SUFFIXES,  # noqa: F401
+    PhotoReadError,
+    guess_content,
+    read_bytes,
+    readable,
+)
 
 _EXIF_IFD = 0x8769
 _DATETIME_ORIGINAL = 0x9003
@@ -46,10 +56,6 @@ _SPECIES_KEYS = frozenset({"species", "art", "especie"})
 _INDIVIDUAL_KEYS = frozenset({"individual", "individuals", "individual id", "id"})
 
 
-class PhotoReadError(Exception):
-    """A file that is not a readable image; the message is the reason reported to the user."""
-
-
 @dataclass(frozen=True)
 class PhotoInfo:
     sha256: str
@@ -60,7 +66,7 @@ class PhotoInfo:
     make: str
     model: str
     camera_time: dt.datetime | None
-    time_source: str  # exif | filename | none
+    time_source: str  # exif | filename | databar | databar-ampm (AM/PM unsure) | none
     species_tag: str | None
     individual_tag: str | None
 
@@ -160,25 +166,32 @@ def _looks_truncated(data: bytes) -> bool:
     return data[:2] == b"\xff\xd8" and data.rfind(b"\xff\xd9") < 0
 
 
-def read_photo(path: Path) -> PhotoInfo:
-    """Hash and read the metadata of one photo. Raises PhotoReadError with the reason."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise PhotoReadError(f"cannot read the file: {exc.strerror or exc}") from exc
-    if not data:
-        raise PhotoReadError("empty file (0 bytes)")
+#: Reads a photo's data bar: (file bytes) -> a reading (``.time``, ``.ampm_unsure``) or None.
+BarReader = Callable[[bytes], Any]
+
+
+def read_photo(path: Path, *, bar_reader: BarReader | None = None) -> PhotoInfo:
+    """Hash and read the metadata of one photo. Raises PhotoReadError with the reason.
+
+    ``bar_reader`` is asked for the time only when neither EXIF nor the file name has one.
+    """
+    data = read_bytes(Path(path))
     try:
         with Image.open(io.BytesIO(data)) as im:
             width, height = im.size
             exif = im.getexif()
             xmp = im.info.get("xmp") or im.info.get("XML:com.adobe.xmp")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise PhotoReadError(f"not a readable image: {exc}") from exc
+    except UnidentifiedImageError:
+        raise PhotoReadError(f"not a readable image: {guess_content(data)}") from None
+    except Exception as exc:  # noqa: BLE001 - Pillow raises many kinds on a broken header
+        raise PhotoReadError(f"not a readable image: {readable(exc)}") from exc
     if _looks_truncated(data):
         raise PhotoReadError("truncated JPEG (no end-of-image marker): the copy is incomplete")
 
-    sub = exif.get_ifd(_EXIF_IFD) if exif else {}
+    try:
+        sub = exif.get_ifd(_EXIF_IFD) if exif else {}
+    except Exception:  # noqa: BLE001 - a broken EXIF block: read the photo without it
+        sub = {}
     camera_time = (
         parse_exif_time(sub.get(_DATETIME_ORIGINAL), sub.get(_SUBSEC_ORIGINAL))
         or parse_exif_time(sub.get(_DATETIME_DIGITIZED))
@@ -188,6 +201,11 @@ def read_photo(path: Path) -> PhotoInfo:
     if camera_time is None:
         camera_time = parse_filename_time(Path(path).name)
         time_source = "filename" if camera_time else "none"
+    if camera_time is None and bar_reader is not None:
+        reading = bar_reader(data)
+        if reading is not None:
+            camera_time = reading.time
+            time_source = "databar-ampm" if reading.ampm_unsure else "databar"
     try:
         orientation = int(exif.get(_ORIENTATION, 1) or 1)
     except (TypeError, ValueError):

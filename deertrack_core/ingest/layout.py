@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from deertrack_core.errors import IngestError
-from deertrack_core.ingest.exif import IMAGE_SUFFIXES, camtrapr_station
+from deertrack_core.ingest.exif import camtrapr_station
+from deertrack_core.ingest.files import walk_photos
 
 LAYOUTS = ("auto", "station", "station/camera", "station/species", "station/camera/species")
 # Folders that never name a station: memory-card folders (DCIM, 100RECNX, 100MEDIA, 100_BTCF)
@@ -82,20 +82,11 @@ class Placement:
 def walk_images(root: Path) -> tuple[list[Path], int]:
     """All photos under ``root`` in a stable order, and the number of other files skipped.
 
-    Hidden files and folders (``.`` names, e.g. macOS ``._IMG0001.JPG``) are skipped.
+    Hidden files and folders (``.`` names, e.g. macOS ``._IMG0001.JPG``) are skipped, and so are
+    special files (see :func:`deertrack_core.ingest.files.walk_photos`, which also says why).
     """
-    found: list[Path] = []
-    ignored = 0
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if name.startswith("."):
-                continue
-            if os.path.splitext(name)[1].lower() in IMAGE_SUFFIXES:
-                found.append(Path(dirpath) / name)
-            else:
-                ignored += 1
-    return found, ignored
+    found = walk_photos(root)
+    return found.files, found.ignored
 
 
 def _parse_time(text: str, what: str, line: int) -> dt.datetime | None:

@@ -9,6 +9,12 @@ Two dialects, told apart by shape:
 * **list** (MegaDetector v6 CLI) — a JSON list of ``{"file", "detections": [{"category": name,
   "confidence", "bbox": [x1, y1, x2, y2] in pixels}]}``; a numeric category counts from 0
   (0 animal, 1 person, 2 vehicle).
+* **speciesnet** — SpeciesNet's ``predictions.json`` (:mod:`.speciesnet`).
+
+A 1.x file may carry a species classifier's results (run_md_and_speciesnet, MegaDetector's
+classifiers): ``classifications`` [[class id, score], ...] per box, ``classification_categories``
+(id → name) and optionally ``classification_category_descriptions`` (id → SpeciesNet taxonomy
+string ``uuid;class;order;family;genus;species;common name``).
 
 Any problem raises DetectionFileError naming the entry (index and file) and what is wrong.
 """
@@ -22,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from deertrack_core.errors import DetectionFileError
+from deertrack_core.ingest.rawboxes import RawBox, RawEntry, category_of
 
 DEFAULT_THRESHOLD = 0.2
 _V6_IDS = {0: "animal", 1: "person", 2: "vehicle"}
@@ -29,40 +36,12 @@ _FIX = "Re-export the file from the detector, or correct that entry by hand."
 
 
 @dataclass(frozen=True)
-class RawBox:
-    category: str  # animal | person | vehicle
-    label: str  # the name the file used
-    conf: float
-    bbox: tuple[float, float, float, float]  # normalised xywh, or pixel xyxy when pixel=True
-    pixel: bool
-    species: str | None = None  # top classification (1.x ``classifications``), if any
-
-
-@dataclass(frozen=True)
-class RawEntry:
-    index: int
-    file: str
-    boxes: tuple[RawBox, ...]
-    failure: str | None
-
-
-@dataclass(frozen=True)
 class DetectionFile:
-    dialect: str  # "1.x" | "list"
+    dialect: str  # "1.x" | "list" | "speciesnet"
     format_version: str
     detector: str
     typical_threshold: float | None
     entries: tuple[RawEntry, ...]
-
-
-def category_of(name: str) -> str:
-    """animal / person / vehicle for a detector category name (other names count as animal)."""
-    low = name.strip().lower()
-    if low in ("person", "human", "people") or low.startswith("person"):
-        return "person"
-    if low.startswith("vehicle"):
-        return "vehicle"
-    return "animal"
 
 
 def _is_number(value: Any) -> bool:
@@ -107,6 +86,12 @@ def parse_detections(data: Any, *, name: str = "detections") -> DetectionFile:
         return DetectionFile("list", "", "", None, entries)
     if not isinstance(data, dict):
         raise ctx.fail("top level", f"expected an object or a list, found {type(data).__name__}")
+    if "predictions" in data and "images" not in data:
+        from deertrack_core.ingest.speciesnet import parse_predictions
+
+        entries = parse_predictions(ctx, data["predictions"])
+        _no_repeats(ctx, entries, "predictions[{i}]")
+        return DetectionFile("speciesnet", "", "SpeciesNet", None, entries)
     if "images" not in data:
         raise ctx.fail("top level", "no 'images' list (not a MegaDetector batch output file)")
     info = data.get("info") or {}
@@ -135,6 +120,12 @@ def parse_detections(data: Any, *, name: str = "detections") -> DetectionFile:
     classes = data.get("classification_categories") or {}
     if not isinstance(classes, dict):
         raise ctx.fail("classification_categories", "expected an object of id → name strings")
+    taxa = data.get("classification_category_descriptions") or {}
+    if not isinstance(taxa, dict):
+        raise ctx.fail("classification_category_descriptions", "expected an object of id → text")
+    classes = {
+        k: (v, taxa.get(k) if isinstance(taxa.get(k), str) else None) for k, v in classes.items()
+    }
     entries = tuple(_v1_entry(ctx, i, item, cats, classes) for i, item in enumerate(images))
     _no_repeats(ctx, entries, "images[{i}]")
     return DetectionFile(
@@ -206,24 +197,29 @@ def _v1_entry(
         if w < 0 or h < 0 or min(x, y) < -0.01 or x + w > 1.01 or y + h > 1.01:
             raise ctx.fail(dwhere, f"bbox {list(bbox)} is not a normalised [x, y, w, h] box")
         label = cats[str(cat)]
-        species = _top_class(ctx, dwhere, det.get("classifications"), classes)
-        boxes.append(RawBox(category_of(label), label, float(conf), bbox, False, species))
+        name, score, taxonomy = _top_class(ctx, dwhere, det.get("classifications"), classes)
+        boxes.append(
+            RawBox(category_of(label), label, float(conf), bbox, False, name, score, taxonomy)
+        )
     return RawEntry(i, file, tuple(boxes), None)
 
 
-def _top_class(ctx: _Ctx, where: str, value: Any, classes: dict[str, Any]) -> str | None:
-    """The best classification of a box: ``classifications`` is [[class id, score], ...]."""
+def _top_class(
+    ctx: _Ctx, where: str, value: Any, classes: dict[str, Any]
+) -> tuple[str | None, float | None, str | None]:
+    """The best classification of a box, its score and taxonomy: ``classifications`` is
+    [[class id, score], ...]."""
     if not value:
-        return None
+        return None, None, None
     if not isinstance(value, list) or not all(
         isinstance(c, list) and len(c) == 2 and _is_number(c[1]) for c in value
     ):
         raise ctx.fail(where, "classifications is not a list of [class id, score] pairs")
     best = max(value, key=lambda c: c[1])
-    name = classes.get(str(best[0]))
+    name, taxonomy = classes.get(str(best[0]), (None, None))
     if not isinstance(name, str):
         raise ctx.fail(where, f"class {best[0]!r} is not in classification_categories")
-    return name
+    return name, float(best[1]), taxonomy
 
 
 def _list_entry(ctx: _Ctx, i: int, item: Any) -> RawEntry:

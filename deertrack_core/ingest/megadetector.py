@@ -10,6 +10,10 @@ Re-importing is safe: on each matched photo the import replaces the boxes of sou
 ``megadetector`` that nobody has matched or reviewed yet; boxes that carry an identity or a
 review are kept, and a new box equal to a kept one is not added again.
 The whole file is stored in one transaction: a malformed file stores nothing.
+
+Species (SpeciesNet predictions, a MegaDetector file's classifications) become species labels
+of the boxes, kept ones included (:mod:`deertrack_core.species`); a box now known to be another
+species loses the identity the machine gave it.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from deertrack_core import auth, db, paths
+from deertrack_core import auth, db, paths, species
 from deertrack_core.errors import ValidationError
 from deertrack_core.ingest.mdformat import (
     DEFAULT_THRESHOLD,
@@ -53,6 +57,9 @@ class ImportSummary:
     detections_kept: int = 0  # earlier boxes kept because they carry an identity or a review
     ambiguous_files: list[str] = field(default_factory=list)
     failures: list[FileProblem] = field(default_factory=list)
+    species_labels: int = 0  # boxes given a species by the file
+    identities_withdrawn: int = 0  # machine identities of boxes now known to be another species
+    repeat_groups: int = 0  # groups of boxes recurring at one place (suspected static objects)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -179,8 +186,30 @@ def import_detections(
                 progress(n, total, f"{state.matched} photos matched")
         for i in range(0, len(state.drop), 500):
             session.execute(delete(Detection).where(Detection.id.in_(state.drop[i : i + 500])))
+        new_ids: list[int] = []
         if state.rows:
-            session.execute(insert(Detection), state.rows)
+            new_ids = list(
+                session.scalars(
+                    insert(Detection).returning(Detection.id, sort_by_parameter_order=True),
+                    state.rows,
+                )
+            )
+        labels = [
+            {
+                **label,
+                "detection_id": new_ids[i]
+                if label["detection_id"] is None
+                else label["detection_id"],
+            }
+            for i, label in state.labels
+        ]
+        source = "speciesnet" if parsed.dialect == "speciesnet" else "megadetector"
+        labelled = species.add_labels(session, ({**lab, "source": source} for lab in labels))
+        species.apply_photo_tags(session, new_ids)
+        withdrawn = species.withdraw_non_target(session)
+        from deertrack_core.detect.repeats import find_repeats
+
+        repeat_groups = len(find_repeats(session)) if state.rows else 0
     summary = ImportSummary(
         images_matched=state.matched,
         detections_stored=len(state.rows),
@@ -193,6 +222,9 @@ def import_detections(
         detections_kept=state.kept,
         ambiguous_files=state.ambiguous,
         failures=state.failures,
+        species_labels=len(labelled),
+        identities_withdrawn=withdrawn,
+        repeat_groups=repeat_groups,
     )
     log.info(
         "imported %s: %d photos matched, %d boxes stored, %d unmatched",
@@ -215,6 +247,8 @@ class _State:
     failures: list[FileProblem] = field(default_factory=list)
     existing: dict[int, list] = field(default_factory=dict)
     drop: list[int] = field(default_factory=list)
+    # (index of the new row or -1, label): a kept box's label carries its detection_id already
+    labels: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
 
 def _stored_images(session: Session) -> list[_Stored]:
@@ -248,8 +282,13 @@ def _import_entry(matcher: PathMatcher, entry: RawEntry, threshold: float, state
     kept = _clear_unreviewed(image.id, state)
     for box, (x, y, w, h) in boxes:
         key = (box.category, round(x, 4), round(y, 4), round(w, 4), round(h, 4))
+        label = _label(box)
         if key in kept:
+            if label is not None:  # the species reaches the box a person or the matcher kept
+                state.labels.append((-1, {**label, "detection_id": kept[key]}))
             continue
+        if label is not None:
+            state.labels.append((len(state.rows), {**label, "detection_id": None}))
         state.rows.append(
             {
                 "image_id": image.id,
@@ -288,13 +327,25 @@ def _existing_boxes(session: Session) -> dict[int, list]:
     return out
 
 
-def _clear_unreviewed(image_id: int, state: _State) -> set[tuple]:
-    """Mark the image's unreviewed megadetector boxes for deletion; return the kept ones' keys."""
-    kept = set()
+def _label(box: RawBox) -> dict[str, Any] | None:
+    if not box.species:
+        return None
+    taxon = species.from_speciesnet(box.taxonomy) if box.taxonomy else None
+    return {
+        "label": box.species,
+        "taxonomy": taxon.key if taxon is not None else None,
+        "score": box.species_score,
+    }
+
+
+def _clear_unreviewed(image_id: int, state: _State) -> dict[tuple, int]:
+    """Mark the image's unreviewed megadetector boxes for deletion; return the kept ones' keys
+    (and ids)."""
+    kept: dict[tuple, int] = {}
     for d in state.existing.pop(image_id, []):
         if d.deer_id is None and d.reviewed_by is None and d.match_status == MatchStatus.PENDING:
             state.drop.append(d.id)
         else:
-            kept.add((d.category, round(d.x, 4), round(d.y, 4), round(d.w, 4), round(d.h, 4)))
+            kept[(d.category, round(d.x, 4), round(d.y, 4), round(d.w, 4), round(d.h, 4))] = d.id
     state.kept += len(kept)
     return kept

@@ -71,20 +71,30 @@ def assign_sequences(
 
 
 def refresh_deployment_spans(session: Session, deployment_ids: Iterable[int]) -> None:
-    """Widen each deployment's start/end so that they cover its timed photos."""
+    """Make each deployment's start/end follow its plausible timed photos.
+
+    A declared side (``span_declared``: deployments CSV, a person) is never moved; an undeclared
+    one is the first / last photo whose time has no ``time_problem`` (a photo dated 2099 must not
+    stretch a season to 2099), or None when there is none.
+    """
     ids = sorted(set(deployment_ids))
     if not ids:
         return
-    spans = session.execute(
-        select(Image.deployment_id, func.min(Image.captured_at), func.max(Image.captured_at))
-        .where(Image.deployment_id.in_(ids), Image.captured_at.is_not(None))
-        .group_by(Image.deployment_id)
-    ).all()
-    for dep_id, first, last in spans:
-        dep = session.get(Deployment, dep_id)
-        if dep is None:
-            continue
-        if dep.start is None or first < dep.start:
+    spans = {
+        dep_id: (first, last)
+        for dep_id, first, last in session.execute(
+            select(Image.deployment_id, func.min(Image.captured_at), func.max(Image.captured_at))
+            .where(
+                Image.deployment_id.in_(ids),
+                Image.captured_at.is_not(None),
+                Image.time_problem.is_(None),
+            )
+            .group_by(Image.deployment_id)
+        )
+    }
+    for dep in session.scalars(select(Deployment).where(Deployment.id.in_(ids))):
+        first, last = spans.get(dep.id, (None, None))
+        if not dep.span_declared or dep.start is None:
             dep.start = first
-        if dep.end is None or last > dep.end:
+        if not dep.span_declared or dep.end is None:
             dep.end = last

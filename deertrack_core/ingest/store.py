@@ -3,34 +3,41 @@
 Every batch is one transaction: a photo is either stored whole (one ``images`` row, its deployment
 created if new) or not at all, and an interrupted run keeps the batches already committed; running
 it again skips them as duplicates (the SHA-256 is unique).
+
+No single file can stop a run: special files are skipped unopened, a file that does not answer
+within ``DEERTRACK_INGEST_FILE_TIMEOUT_S`` is given up, any error reading one file becomes that
+file's reason in ``failed``, a batch the database refuses is stored one photo at a time, and file
+names that are not UTF-8 are stored in a reversible form (:func:`deertrack_core.paths.storable`).
+Photos with implausible times are stored, flagged and listed (:mod:`.plausible`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from deertrack_core import auth, db, paths, settings
 from deertrack_core.errors import IngestError
 from deertrack_core.ingest.clock import set_clock_offset
-from deertrack_core.ingest.exif import PhotoInfo, PhotoReadError, read_photo
+from deertrack_core.ingest.exif import PhotoInfo, read_photo
+from deertrack_core.ingest.files import ordered_map, readable, walk_photos
 from deertrack_core.ingest.layout import (
     DeploymentRow,
     Locator,
     Placement,
     read_deployments_csv,
-    walk_images,
 )
+from deertrack_core.ingest.plausible import reflag_times
 from deertrack_core.ingest.sequences import assign_sequences, refresh_deployment_spans
 from deertrack_core.models import Deployment, Image
 from deertrack_core.progress import ProgressCallback
@@ -60,6 +67,9 @@ class IngestSummary:
     ignored_files: int = 0  # files that are not photos (videos, CSVs, ...)
     untimed_files: list[str] = field(default_factory=list)
     updated: int = 0  # photos stored before under the same path whose bytes changed
+    # Stored, but their time is implausible (path, why): kept out of effort and activity.
+    implausible: list[FileProblem] = field(default_factory=list)
+    databar_timed: int = 0  # photos timed by reading the camera's data bar
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -75,6 +85,8 @@ class _Counts:
     failed: list[FileProblem] = field(default_factory=list)
     untimed_files: list[str] = field(default_factory=list)
     deployment_ids: set[int] = field(default_factory=set)
+    stored_paths: set[str] = field(default_factory=set)
+    databar: int = 0
 
 
 @dataclass(frozen=True)
@@ -117,51 +129,58 @@ def ingest_folder(
     prefix = paths.to_stored(root, settings.data_root())
     prefix = "" if prefix == "." else prefix.rstrip("/") + "/"
 
-    files, ignored = walk_images(root)
+    walk = walk_photos(root)
+    files = list(walk.files)
     counts = _Counts()
+    for bad in walk.skipped:
+        counts.failed.append(FileProblem(_rel(bad.path, root), bad.reason))
     if actor.confined:
         for link in paths.links_outside(files):
             files.remove(link)
             reason = "a link to a file outside the data root (not followed)"
-            counts.failed.append(FileProblem(link.relative_to(root).as_posix(), reason))
+            counts.failed.append(FileProblem(_rel(link, root), reason))
     total = len(files)
     dep_cache: dict[tuple[str, str], _DepRef] = {}
     applied_rows: set[int] = set()
     log.info("ingest %s: %d photos", root, total)
-    pool = ThreadPoolExecutor(max_workers=READ_THREADS)
-    try:
-        # Reading batch k+1 overlaps storing batch k; at most two batches are in flight.
-        starts = range(0, total, batch_size)
-        pending = _submit(pool, files, 0, batch_size)
-        for start in starts:
-            chunk, futures = files[start : start + batch_size], pending
-            pending = _submit(pool, files, start + batch_size, batch_size)
-            ready: list[_Ready] = []
-            for path, future in zip(chunk, futures, strict=True):
-                result = future.result()
-                rel = PurePosixPath(path.relative_to(root).as_posix())
-                if isinstance(result, str):
-                    counts.failed.append(FileProblem(rel.as_posix(), result))
-                    continue
-                try:
-                    place = locator.place(rel, result.camera_time)
-                except IngestError as exc:
-                    counts.failed.append(FileProblem(rel.as_posix(), exc.problem))
-                    continue
-                ready.append(_Ready(prefix + rel.as_posix(), result, place))
+    from deertrack_core.ingest.databar import bar_reader
+
+    reader = functools.partial(read_photo, bar_reader=bar_reader())
+    # Reading overlaps storing: up to two batches of files are read ahead by the threads.
+    results = ordered_map(
+        files, reader, workers=READ_THREADS, ahead=2 * batch_size,
+        timeout=settings.ingest_file_timeout_s(),
+    )  # fmt: skip
+    ready: list[_Ready] = []
+    done = 0
+    for path, result in results:
+        done += 1
+        rel = _rel(path, root)
+        if isinstance(result, BaseException):
+            counts.failed.append(FileProblem(rel, readable(result)))
+        elif len(prefix + rel) > _MAX_PATH:
+            counts.failed.append(FileProblem(rel, f"path longer than {_MAX_PATH} characters"))
+        else:
+            try:
+                place = locator.place(PurePosixPath(rel), result.camera_time)
+            except IngestError as exc:
+                counts.failed.append(FileProblem(rel, exc.problem))
+            else:
+                ready.append(_Ready(prefix + rel, result, place))
+        if len(ready) >= batch_size or done == total:
             _store_batch(url, ready, counts, dep_cache, applied_rows, actor)
+            ready = []
             if progress:
                 progress(
-                    min(start + batch_size, total),
-                    total,
+                    done, total,
                     f"{counts.ingested} new, {counts.duplicates} duplicate, "
                     f"{len(counts.failed)} failed",
-                )
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+                )  # fmt: skip
     with db.session_scope(url) as session:
-        sequences = assign_sequences(session, counts.deployment_ids)
+        reflag_times(session, counts.deployment_ids)
         refresh_deployment_spans(session, counts.deployment_ids)
+        sequences = assign_sequences(session, counts.deployment_ids)
+        implausible = _implausible(session, counts)
     if progress and total == 0:
         progress(0, 0, "no photos found")
     summary = IngestSummary(
@@ -172,30 +191,49 @@ def ingest_folder(
         deployments=len(counts.deployment_ids),
         sequences=sequences,
         deployments_created=counts.created,
-        ignored_files=ignored,
+        ignored_files=walk.ignored,
         untimed_files=counts.untimed_files,
         updated=counts.updated,
+        implausible=implausible,
+        databar_timed=counts.databar,
     )
     log.info(
-        "ingest %s done: %d new, %d duplicate, %d failed, %d untimed",
+        "ingest %s done: %d new, %d duplicate, %d failed, %d untimed, %d implausible times",
         root,
         summary.ingested,
         summary.duplicates,
         len(summary.failed),
         summary.untimed,
+        len(summary.implausible),
     )
     return summary
 
 
-def _submit(pool: ThreadPoolExecutor, files: list[Path], start: int, size: int) -> list[Future]:
-    return [pool.submit(_read, f) for f in files[start : start + size]]
+_MAX_PATH = 1000  # images.path
 
 
-def _read(path: Path) -> PhotoInfo | str:
+def _rel(path: Path, root: Path) -> str:
+    """The path below the ingested folder as stored and shown (non-UTF-8 bytes made storable)."""
     try:
-        return read_photo(path)
-    except PhotoReadError as exc:
-        return str(exc)
+        return paths.storable(path.relative_to(root).as_posix())
+    except ValueError:
+        return paths.storable(path.as_posix())
+
+
+def _implausible(session: Session, counts: _Counts) -> list[FileProblem]:
+    if not counts.deployment_ids:
+        return []
+    rows = session.execute(
+        select(Image.path, Image.captured_at, Image.time_problem)
+        .where(Image.deployment_id.in_(sorted(counts.deployment_ids)))
+        .where(Image.time_problem.is_not(None))
+        .order_by(Image.path)
+    )
+    return [
+        FileProblem(p, f"time {when:%Y-%m-%d %H:%M:%S} is {why}; kept out of effort and activity")
+        for p, when, why in rows
+        if p in counts.stored_paths
+    ]
 
 
 _DepRef = tuple[int, float]  # deployment id, clock offset in seconds
@@ -213,14 +251,18 @@ def _store_batch(
         return
     try:
         _store(url, ready, counts, dep_cache, applied_rows, actor)
-    except IntegrityError:
-        # Another process stored some of these photos meanwhile: redo one photo at a time.
-        log.info("batch collided with a concurrent ingest; storing one photo at a time")
+    except (IntegrityError, DataError) as exc:
+        # Another process stored some of these photos meanwhile, or the database refused one
+        # photo's values: redo one photo at a time so the others are not lost with it.
+        log.info("batch refused (%s); storing one photo at a time", type(exc).__name__)
         for item in ready:
             try:
                 _store(url, [item], counts, dep_cache, applied_rows, actor)
             except IntegrityError:
                 counts.duplicates += 1
+            except DataError as one:
+                reason = f"the database refused its values: {readable(one.orig or one)}"
+                counts.failed.append(FileProblem(item.stored, reason.splitlines()[0]))
 
 
 def _store(url, ready, counts, dep_cache, applied_rows, actor) -> None:
@@ -244,6 +286,8 @@ def _store(url, ready, counts, dep_cache, applied_rows, actor) -> None:
     counts.duplicates += dups
     for r in rows + changed:
         counts.deployment_ids.add(r["deployment_id"])
+        counts.stored_paths.add(r["path"])
+        counts.databar += r["time_source"].startswith("databar")
         if r["time_source"] == "none":
             counts.untimed += 1
             counts.untimed_files.append(r["path"])
@@ -331,6 +375,8 @@ def _apply_row(
         value = getattr(row, attr)
         if value is not None:
             setattr(dep, attr, value)
+    if row.start is not None or row.end is not None:
+        dep.span_declared = True  # photos outside these dates are flagged, not let in
     if row.clock_offset_s is None or row.clock_offset_s == (dep.clock_offset_s or 0.0):
         pass
     elif new:

@@ -18,8 +18,7 @@ from sqlalchemy.orm import Session
 from deertrack_core import paths
 from deertrack_core.models import Detection, Embedding, Image
 from deertrack_core.progress import ProgressCallback
-from deertrack_core.reid.crops import crop_box, prefetch
-from deertrack_core.reid.embedder_base import Embedder, fit_crop
+from deertrack_core.reid.embedder_base import Embedder
 
 log = logging.getLogger(__name__)
 
@@ -85,31 +84,34 @@ def embed_crops(
     batch_size: int = 32,
     margin: float = MARGIN,
     progress: ProgressCallback | None = None,
+    workers: int | None = None,
 ) -> Iterator[tuple[list[int], np.ndarray]]:
-    """Yield ``(detection_ids, vectors)`` batch by batch; photos decode in a background thread
-    while the model runs. A photo that cannot be read is logged and skipped."""
+    """Yield ``(detection_ids, vectors)`` batch by batch through the image pipeline: each photo
+    decoded once for all its boxes, on a pool of threads sized by the cores (or by nvJPEG when
+    the embedder runs on CUDA), overlapped with the model. A photo that cannot be read is
+    logged and its detections skipped."""
+    from deertrack_core.images import gpu, pipeline
+
     size = getattr(embedder, "input_size", 224)
-
-    def load(job: CropJob):
-        return fit_crop(crop_box(job.path, job.box, margin=margin, min_side=size), size)
-
-    ids: list[int] = []
-    images = []
-    done = 0
+    photos = pipeline.group_by_photo((j.detection_id, j.path, j.box) for j in jobs)
     total = len(jobs)
-    for job, result in prefetch(jobs, load, workers=1, ahead=2 * batch_size):
-        done += 1
-        if isinstance(result, Exception):
-            log.warning("detection %s skipped: %s", job.detection_id, result)
-        else:
-            ids.append(job.detection_id)
-            images.append(result)
-        if len(images) >= batch_size or (done == total and images):
-            yield ids, embedder.embed(images)
-            ids, images = [], []
-            if progress:
-                progress(done, total, f"embedded {done}/{total}")
-    if progress and done == total:
+    if gpu.cuda_ready(getattr(embedder, "device", None)) and hasattr(embedder, "forward"):
+        batches = gpu.embedded_batches(
+            photos, embedder, margin=margin, batch_size=batch_size, workers=workers
+        )
+    else:
+        stream = pipeline.decoded(
+            photos, margin=margin, min_side=size, workers=workers, squares=size
+        )
+        crops = pipeline.crops_for_embedding(
+            stream, size=size, margin=margin, batch_size=batch_size
+        )
+        batches = ((ids, embedder.embed(images), done) for ids, images, done in crops)
+    for ids, vectors, done in batches:
+        yield ids, vectors
+        if progress:
+            progress(done, total, f"embedded {done}/{total}")
+    if progress:
         progress(total, total, "embeddings ready")
 
 
@@ -140,25 +142,23 @@ def ensure_embeddings(
             {"detection_id": i, "model": model, "dim": int(v.shape[0]), "vector": to_bytes(v)}
             for i, v in zip(ids, vectors, strict=True)
         ]
-        session.execute(_insert_ignoring_duplicates(session), rows)
+        session.execute(insert_ignoring_duplicates(session), rows)
         result.update(zip(ids, vectors, strict=True))
     return result
 
 
-def _insert_ignoring_duplicates(session: Session):
+def insert_ignoring_duplicates(session: Session, table=Embedding, keys=("detection_id", "model")):
     """INSERT that leaves a row another worker wrote meanwhile alone (both backends)."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        return pg_insert(Embedding).on_conflict_do_nothing(index_elements=["detection_id", "model"])
+        return pg_insert(table).on_conflict_do_nothing(index_elements=list(keys))
     if dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        return sqlite_insert(Embedding).on_conflict_do_nothing(
-            index_elements=["detection_id", "model"]
-        )
-    return insert(Embedding)
+        return sqlite_insert(table).on_conflict_do_nothing(index_elements=list(keys))
+    return insert(table)
 
 
 def load_embeddings(

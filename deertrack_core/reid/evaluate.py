@@ -131,16 +131,19 @@ def reid_metrics(
     )
 
 
-def _detector_or_none(crop: str, detector_path: Path | None):
-    """The benchmark detector when asked for and available, else None and the reason."""
+def _detector_or_none(crop: str, detector_path: Path | str | None):
+    """The detector when asked for (a detector name, or the path of an ONNX model), else None
+    and the reason."""
     if crop != "detector":
         return None, "full frames (--crop full)"
     if detector_path is None:
         return None, "full frames (no detector: pass --detector PATH to crop the animal)"
-    try:
-        from deertrack_core.reid.detector_bench import YoloxDetector
+    from deertrack_core.detect import get_detector
 
-        return YoloxDetector(Path(detector_path)), f"animal crops from {Path(detector_path).name}"
+    spec = str(detector_path)
+    name = spec if spec.startswith("onnx:") else f"onnx:{spec}"
+    try:
+        return get_detector(name), f"animal crops from {Path(spec.removeprefix('onnx:')).name}"
     except ConfigurationError as exc:
         return None, f"full frames ({exc.problem})"
 
@@ -169,9 +172,11 @@ def evaluate_folder(
 
     def load(photo: Photo):
         if detector is not None:
-            boxes = detector.detect(photo.path)
-            if boxes:
-                return fit_crop(crop_box(photo.path, boxes[0].box, margin, size), size), True
+            from deertrack_core.detect.run import best_animal_box
+
+            box = best_animal_box(detector, photo.path)
+            if box is not None:
+                return fit_crop(crop_box(photo.path, box, margin, size), size), True
         return to_square(full_frame(photo.path, size), size), detector is None
 
     vectors: list[np.ndarray] = []

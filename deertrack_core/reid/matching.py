@@ -29,6 +29,7 @@ from deertrack_core.reid import prototypes as protos
 from deertrack_core.reid.prototypes import Gallery
 from deertrack_core.reid.scores import ScoreRows, load_gallery, stack, vectors_for, write_scores
 from deertrack_core.reid.tracks import assign_tracks
+from deertrack_core.species import reid_clause
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,8 @@ class _Pending:
 
 
 def pending_detections(session: Session) -> list[_Pending]:
-    """Animal detections without a deer (not rejected), in time order, untimed last."""
+    """Animal detections without a deer (not rejected), in time order, untimed last; only those
+    the species gate lets in (target or unknown species, not a confirmed static object)."""
     rows = session.execute(
         select(Detection.id, Detection.track_id, Image.captured_at)
         .join(Image, Image.id == Detection.image_id)
@@ -81,6 +83,7 @@ def pending_detections(session: Session) -> list[_Pending]:
             Detection.deer_id.is_(None),
             Detection.category == "animal",
             Detection.match_status != MatchStatus.REJECTED.value,
+            reid_clause(),
         )
         .order_by(Image.captured_at.is_(None), Image.captured_at, Detection.id)
     ).all()

@@ -84,10 +84,12 @@ def database_samples(session: Session, *, input_size: int = 224) -> tuple[list[S
 
 
 def _detector_crop(path: Path, detector, size: int):
-    boxes = detector.detect(path)
-    if not boxes:
+    from deertrack_core.detect.run import best_animal_box
+
+    box = best_animal_box(detector, path)
+    if box is None:
         return full_frame(path, size)
-    return crop_box(path, boxes[0].box, MARGIN, size)
+    return crop_box(path, box, MARGIN, size)
 
 
 def folder_samples(
@@ -97,9 +99,10 @@ def folder_samples(
     also says how they were cropped."""
     photos = list_photos(Path(folder))
     if detector_path is not None:
-        from deertrack_core.reid.detector_bench import YoloxDetector
+        from deertrack_core.detect import get_detector
 
-        detector = YoloxDetector(Path(detector_path))
+        spec = str(detector_path)
+        detector = get_detector(spec if spec.startswith("onnx:") else f"onnx:{spec}")
         note = f"animal crops from {Path(detector_path).name}"
         load = partial(_detector_crop, detector=detector, size=input_size)
     else:

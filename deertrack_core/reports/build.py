@@ -20,7 +20,8 @@ from deertrack_core.progress import ProgressCallback, noop
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = {"pdf": ".pdf", "csv": ".csv", "zip": ".zip", "inp": ".inp", "parquet": ".parquet"}
+EXTENSIONS = {"pdf": ".pdf", "csv": ".csv", "zip": ".zip", "inp": ".inp", "parquet": ".parquet",
+              "json": ".json"}  # fmt: skip
 TOTAL_STEPS = 5
 
 
@@ -87,6 +88,12 @@ def _module_writer(module_name: str, function: str) -> Callable:
     return write
 
 
+def _md_writer(session, request, path: Path, progress: ProgressCallback, now) -> None:
+    from deertrack_core.detect.mdexport import write_md_json
+
+    write_md_json(session, request, path, progress=progress, now=now)
+
+
 WRITERS: dict[str, Callable] = {
     "seasonal_activity": _pdf_writer("pdf_seasonal"),
     "individual_history": _pdf_writer("pdf_individuals"),
@@ -99,6 +106,7 @@ WRITERS: dict[str, Callable] = {
     "detection_history": _module_writer("capture_histories", "write_detection_history"),
     "scores_csv": _module_writer("scores", "write_scores_csv"),
     "scores_parquet": _module_writer("scores", "write_scores_parquet"),
+    "megadetector_json": _md_writer,
 }
 
 

@@ -41,9 +41,25 @@ SCIENTIFIC = {"white-tailed deer": "Odocoileus virginianus", "whitetail": "Odoco
               "mule deer": "Odocoileus hemionus"}  # fmt: skip
 
 
-def scientific_name(species: pd.Series) -> pd.Series:
-    """Known common names → scientific names; anything else unchanged."""
-    return species.map(lambda s: SCIENTIFIC.get(s.strip().lower(), s) if isinstance(s, str) else s)
+def scientific_name(species: pd.Series, taxonomy: pd.Series | None = None) -> pd.Series:
+    """The scientific name of each recorded species: from its taxonomy when recorded (the
+    species gate's), else a known common name's, else the name unchanged."""
+    from deertrack_core.species import scientific_name as of
+
+    if taxonomy is None:
+        taxonomy = pd.Series([None] * len(species), index=species.index)
+
+    def one(label, tax):
+        if not isinstance(label, str):
+            return label
+        mapped = SCIENTIFIC.get(label.strip().lower())
+        return mapped or of(label, tax if isinstance(tax, str) else None)
+
+    return pd.Series(
+        [one(s, t) for s, t in zip(species, taxonomy, strict=True)],
+        index=species.index,
+        dtype=object,
+    )
 
 
 CATEGORY_TYPE = {"animal": "animal", "person": "human", "vehicle": "vehicle"}
@@ -113,7 +129,8 @@ def _load_images(session: Session, request) -> pd.DataFrame:
     lo, hi = day_bounds(request.start_date, request.end_date)
     stmt = select(Image.id, Image.deployment_id, Image.path,
                   type_coerce(Image.captured_at, String()), Image.sequence_id)  # fmt: skip
-    stmt = stmt.where(Image.captured_at.is_not(None)).order_by(Image.captured_at, Image.id)
+    stmt = stmt.where(Image.captured_at.is_not(None), Image.time_problem.is_(None))
+    stmt = stmt.order_by(Image.captured_at, Image.id)
     if lo is not None:
         stmt = stmt.where(Image.captured_at >= lo)
     if hi is not None:
@@ -214,7 +231,9 @@ def observations_csv(
             "eventEnd": ev["ts"],
             "observationLevel": "media",
             "observationType": ev["category"].map(CATEGORY_TYPE).fillna("unknown"),
-            "scientificName": scientific_name(ev["species"]).where(animal),
+            "scientificName": scientific_name(ev["species"], ev.get("species_taxonomy")).where(
+                animal
+            ),
             "count": 1,
             "lifeStage": ev["sex_age"].map(LIFE_STAGE).where(animal),
             "sex": ev["sex_age"].map(SEX).where(animal),
@@ -252,6 +271,7 @@ def observations_csv(
 
 def _event_rows(ev: pd.DataFrame, animal: pd.Series, zones: dict[int, str]) -> pd.DataFrame:
     cols = ["event_id", "deployment_id", "species", "sex_age", "deer_id", "captured_at"]
+    cols += [c for c in ("species_taxonomy",) if c in ev.columns]
     grouped = ev.loc[animal, cols].groupby("event_id")
     first = grouped.first()
     first["start"] = grouped["captured_at"].min()
@@ -265,7 +285,7 @@ def _event_rows(ev: pd.DataFrame, animal: pd.Series, zones: dict[int, str]) -> p
             "eventEnd": _by_deployment(first, "end", zones) if len(first) else [],
             "observationLevel": "event",
             "observationType": "animal",
-            "scientificName": scientific_name(first["species"]),
+            "scientificName": scientific_name(first["species"], first.get("species_taxonomy")),
             "count": 1,
             "lifeStage": first["sex_age"].map(LIFE_STAGE),
             "sex": first["sex_age"].map(SEX),

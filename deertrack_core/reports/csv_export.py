@@ -14,6 +14,7 @@ from deertrack_core.analysis.events import independent_events
 from deertrack_core.analysis.load import load_detections
 from deertrack_core.analysis.provenance import attach_decisions
 from deertrack_core.progress import ProgressCallback, noop
+from deertrack_core.reports.camtrap_dp import scientific_name
 
 DETECTION_HEADER = [
     "detection_id",
@@ -40,6 +41,8 @@ DETECTION_HEADER = [
     "provenance",
     "identity_model",
     "identity_threshold",
+    "scientific_name",
+    "species_source",
 ]
 
 #: camtrapR ``recordTable`` columns, in its order.
@@ -65,6 +68,10 @@ def detections_table(df: pd.DataFrame) -> pd.DataFrame:
     out = df.rename(columns={"path": "image_path", "x": "bbox_x", "y": "bbox_y", "w": "bbox_w",
                              "h": "bbox_h"})  # fmt: skip
     out = out.sort_values(["captured_at", "detection_id"])
+    # Every animal as what it is (a raccoon stays a raccoon), as the species gate recorded it.
+    out["scientific_name"] = scientific_name(out["species"], out.get("species_taxonomy")).where(
+        out["category"] == "animal"
+    )
     return out[DETECTION_HEADER]
 
 

@@ -33,6 +33,7 @@ FORMAT_OF: dict[str, str] = {
     # every logged similarity score, for analysis elsewhere
     "scores_csv": "csv",
     "scores_parquet": "parquet",
+    "megadetector_json": "json",
 }
 #: Report types that export logged similarity scores (the only ones ``model``/``run_id`` filter).
 SCORE_TYPES: tuple[str, ...] = ("scores_csv", "scores_parquet")

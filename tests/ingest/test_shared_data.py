@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from deertrack_core import db
 from deertrack_core.errors import DetectionFileError
 from deertrack_core.ingest import import_detections, ingest_folder
+from deertrack_core.ingest.plausible import AMPM_UNSURE
 from deertrack_core.models import Deployment, Detection, Image
 
 
@@ -24,9 +25,9 @@ def test_camtrapr_stations_exif_and_individuals(url, shared_data):
     summary = ingest_folder(shared_data / "camtrapR", url=url)
     # 169 photos, 6 of them byte-identical copies (same photo in two sample folders).
     assert (summary.ingested, summary.duplicates, summary.failed) == (163, 6, [])
-    # Only the full-size OCR frame has no EXIF time and no date in its name.
-    assert summary.untimed == 1
-    assert summary.untimed_files[0].endswith("full_size_for_ocr/StationA/mousedeer.JPG")
+    # Only the full-size OCR frame has no EXIF time and no date in its name: its data bar says
+    # "2018-10-19 10:35:09 PM M 2/3" (read by eye).
+    assert (summary.untimed, summary.databar_timed) == (0, 1)
     with db.session_scope(url) as s:
         stations = set(s.scalars(select(Deployment.station)))
         individuals = s.execute(
@@ -45,6 +46,9 @@ def test_camtrapr_stations_exif_and_individuals(url, shared_data):
     ]
     assert (raw.make, raw.model, raw.width, raw.height) == ("G4", "CUDDEBACK", 100, 75)
     assert raw.captured_at == dt.datetime(2009, 4, 10, 5, 7)
+    with db.session_scope(url) as s:
+        ocr = s.scalars(select(Image).where(Image.path.like("%full_size_for_ocr/%"))).one()
+    assert (ocr.captured_at, ocr.time_source) == (dt.datetime(2018, 10, 19, 22, 35, 9), "databar")
 
 
 def test_megadetector_sample_is_matched_and_imported(url, shared_data):
@@ -59,14 +63,52 @@ def test_megadetector_sample_is_matched_and_imported(url, shared_data):
     assert (again.detections_stored, count(url, Detection)) == (expected, expected)
 
 
-def test_mlwic_elk_without_exif_is_stored_untimed(url, shared_data):
+@pytest.fixture
+def sqlite_url(tmp_path, monkeypatch) -> str:
+    """SQLite only: OCR of 245 frames takes minutes and does not depend on the database."""
+    from deertrack_core.models import Base
+
+    url = f"sqlite:///{tmp_path / 'ocr.db'}"
+    monkeypatch.setenv("DEERTRACK_DATA_ROOT", str(tmp_path))
+    Base.metadata.create_all(db.get_engine(url))
+    yield url
+    db.dispose(url)
+
+
+def test_mlwic_elk_without_exif_is_timed_from_its_data_bar(sqlite_url, shared_data):
+    # 256x256 frames whose bar text is 5 pixels high: about half are read; the date and the
+    # 12-hour clock time come out right, "AM"/"PM" cannot be told apart at that size, so every
+    # reading is kept but flagged for a person to confirm (and stays out of the analyses).
+    url = sqlite_url
     summary = ingest_folder(shared_data / "mlwic-elk", url=url)
-    assert (summary.ingested, summary.untimed, summary.failed, summary.sequences) == (
-        245,
-        245,
-        [],
-        0,
-    )
+    assert (summary.ingested, summary.failed) == (245, [])
+    assert summary.databar_timed + summary.untimed == 245
+    assert summary.databar_timed >= 100
+    with db.session_scope(url) as s:
+        rows = s.execute(
+            select(Image.path, Image.captured_at, Image.time_source, Image.time_problem)
+            .where(Image.captured_at.is_not(None))
+            .order_by(Image.path)
+        ).all()
+        dep = s.scalars(select(Deployment)).one()
+    assert {(src, problem) for _, _, src, problem in rows} == {("databar-ampm", AMPM_UNSURE)}
+    assert len(summary.implausible) == len(rows)
+    # Read by eye: "2015-11-30 3:54:55 PM M 4/5".
+    first = rows[0]
+    assert first.path.endswith("mlwic-elk/images/CA-01_0006528.jpg")
+    assert (first.captured_at.date(), first.captured_at.strftime("%I:%M:%S")) == (
+        dt.date(2015, 11, 30), "03:54:55",
+    )  # fmt: skip
+    # Photos whose time is not trusted make no deployment span.
+    assert (dep.start, dep.end) == (None, None)
+
+
+def test_idaho_frame_is_timed_from_its_data_bar(url, shared_data):
+    summary = ingest_folder(shared_data / "idaho-deer", url=url)
+    assert (summary.ingested, summary.databar_timed) == (1, 1)
+    with db.session_scope(url) as s:
+        image = s.scalars(select(Image)).one()
+    assert (image.captured_at, image.time_source) == (dt.datetime(2016, 2, 4, 9, 23, 24), "databar")
 
 
 def _drop_detections(d):

@@ -54,6 +54,7 @@ def test_valid_request_becomes_export_request():
         ("detection_history", "zip"),
         ("scores_csv", "csv"),
         ("scores_parquet", "parquet"),
+        ("megadetector_json", "json"),
     ],
 )
 def test_format_follows_report_type(report_type, fmt):
@@ -61,7 +62,7 @@ def test_format_follows_report_type(report_type, fmt):
 
 
 def test_every_report_type_has_a_format():
-    assert len(REPORT_TYPES) == 11
+    assert len(REPORT_TYPES) == 12
 
 
 def test_defaults_for_optional_fields():

@@ -26,6 +26,7 @@ def test_each_report_type_writes_its_format(archive, make_request, tmp_path, db_
         "detection_history": ".zip",
         "scores_csv": ".csv",
         "scores_parquet": ".parquet",
+        "megadetector_json": ".json",
     }
 
 

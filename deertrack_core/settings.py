@@ -148,6 +148,36 @@ SETTINGS: tuple[Setting, ...] = (
         "Largest expansion ratio (bytes unpacked per byte packed) of an uploaded zip and of each "
         "large member; photos barely compress, a zip bomb expands a thousandfold.",
     ),
+    Setting(
+        "DEERTRACK_JOB_TIMEOUT_S",
+        "3600",
+        "Longest a job may run (seconds) before it is failed as timed out and its worker restarts "
+        "to stop it; per kind in DEERTRACK_JOB_TIMEOUTS.",
+    ),
+    Setting(
+        "DEERTRACK_JOB_TIMEOUTS",
+        "ingest=43200,backfill=43200,rematch=21600",
+        "Per-kind time limits that replace DEERTRACK_JOB_TIMEOUT_S: kind=seconds, comma "
+        "separated (kinds: export, ingest, backfill, rematch, selftest).",
+    ),
+    Setting(
+        "DEERTRACK_JOB_ATTEMPTS",
+        "3",
+        "Most times a job is started: a job cut off by a dead worker (killed, out of memory, "
+        "host lost) is started again on another worker until then, and then failed.",
+    ),
+    Setting(
+        "DEERTRACK_JOB_KEEP_S",
+        "3600",
+        "How long (seconds) a finished job's record and its export file are kept; then workers "
+        "delete both (Redis key TTL, jobs-table rows, export folders).",
+    ),
+    Setting(
+        "DEERTRACK_REDIS_TIMEOUT_S",
+        "5",
+        "Connect and read timeout (seconds) of every Redis connection: a hung Redis makes the API "
+        "answer 503 and the worker wait, never hang. Keep it above 1 (the queue's blocking read).",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -265,3 +295,37 @@ def unzip_max_files() -> int:
 
 def unzip_max_ratio() -> int:
     return _positive_int("DEERTRACK_UNZIP_MAX_RATIO")
+
+
+def _positive_float(name: str) -> float:
+    from deertrack_core.errors import ConfigurationError
+
+    try:
+        value = float(get(name))
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise ConfigurationError(
+            f"{name}={get(name)!r} is not a positive number of seconds.", f"Unset {name} or fix it."
+        )
+    return value
+
+
+def job_timeout_s() -> float:
+    return _positive_float("DEERTRACK_JOB_TIMEOUT_S")
+
+
+def job_timeouts() -> str:
+    return get("DEERTRACK_JOB_TIMEOUTS")
+
+
+def job_attempts() -> int:
+    return _positive_int("DEERTRACK_JOB_ATTEMPTS")
+
+
+def job_keep_s() -> int:
+    return _positive_int("DEERTRACK_JOB_KEEP_S")
+
+
+def redis_timeout_s() -> float:
+    return _positive_float("DEERTRACK_REDIS_TIMEOUT_S")

@@ -181,8 +181,9 @@ def test_stale_message_names_the_silence_and_the_fix():
         id="j", kind="export", status="processing", heartbeat_at=NOW - dt.timedelta(seconds=45)
     )
     assert apply_staleness(state, now=NOW, stale_s=30).message == (
-        "worker stopped responding (no heartbeat for 45 s); "
-        "restart the worker with `deertrack worker` and run the job again"
+        "worker stopped responding (no heartbeat for 45 s); a running worker queues the job "
+        "again (up to DEERTRACK_JOB_ATTEMPTS starts); if none runs, start one with "
+        "`deertrack worker`"
     )
 
 

@@ -106,8 +106,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "DEERTRACK_JOB_STALE_S",
         "30",
-        "A processing job without a heartbeat for this many seconds reads as failed (its worker "
-        "was stopped or killed).",
+        "A processing job without a heartbeat for this many seconds has lost its worker (stopped, "
+        "killed): a running worker queues it again; with none running it reads as failed after "
+        "twice as long.",
     ),
     Setting(
         "DEERTRACK_USER",

@@ -72,8 +72,8 @@ class Outage:
             if self._since is None:
                 self._since = time.monotonic()
                 log.warning(
-                    "%s is unreachable (%s). Jobs wait in the queue and nothing is lost; this "
-                    "worker retries, waiting %.1f s and up to %.0f s between tries. Fix: %s",
+                    "%s is unreachable (%s). This worker takes no jobs until it is back and "
+                    "tries again after %.1f s, then less often, up to every %.0f s. Fix: %s",
                     self.what,
                     exc,
                     self.first,

@@ -94,8 +94,14 @@ class JobState:
         return out
 
 
+#: A silent job reads as failed after this many times ``stale_s``: before that, a running
+#: worker has recovered it (queued it again) and a reader should not see a failure come and go.
+READ_FAILED_AFTER = 2
+
+
 def apply_staleness(state: JobState, *, now: dt.datetime, stale_s: float) -> JobState:
-    """Return ``state`` as a reader should see it: a silent ``processing`` job reads as failed."""
+    """Return ``state`` as a reader should see it: a ``processing`` job whose worker went silent
+    says so, and reads as failed once no worker has taken it over either."""
     if state.status != PROCESSING:
         return state
     beat = state.heartbeat_at or state.started_at
@@ -105,6 +111,8 @@ def apply_staleness(state: JobState, *, now: dt.datetime, stale_s: float) -> Job
     if silent <= stale_s:
         return state
     message = stale_message(silent)
+    if silent <= READ_FAILED_AFTER * stale_s:
+        return replace(state, message=message)
     return replace(state, status=FAILED, message=message, error=message)
 
 

@@ -142,3 +142,17 @@ def test_outage_hides_the_redis_password(monkeypatch):
         assert "db.lab:6379" in outage.outage("redis").what
     finally:
         outage.reset()
+
+
+def test_jobs_sweep_command_recovers_and_prunes(redis_queue, monkeypatch, capsys):
+    from deertrack_cli.main import main
+    from deertrack_core.jobstatus import get_store
+
+    monkeypatch.setenv("DEERTRACK_JOB_STALE_S", "0.05")
+    store = get_store()
+    job_id = store.create("selftest", {"seconds": 0}).id
+    store.claim(job_id)
+    time.sleep(0.1)
+    assert main(["jobs", "sweep"]) == 0
+    assert capsys.readouterr().out.startswith("jobs of dead workers: 1 queued again, 0 failed;")
+    assert (get_store().get(job_id).status, get_store().get(job_id).attempt) == ("queued", 2)

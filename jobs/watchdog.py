@@ -37,7 +37,7 @@ from deertrack_core.jobstatus import (
     policy,
 )
 from deertrack_core.jobstatus.expiry import SweepResult, remove_partial, sweep_exports
-from deertrack_core.jobstatus.lifecycle import now_utc
+from deertrack_core.jobstatus.lifecycle import READ_FAILED_AFTER, now_utc
 from jobs import heartbeat, outage
 
 log = logging.getLogger(__name__)
@@ -58,21 +58,32 @@ class Running:
 
 
 def recover_dead(store: JobStatusStore, requeue: Requeue) -> list[tuple[str, str]]:
-    """Queue again (or fail) every job whose worker died; returns (job id, outcome) pairs."""
+    """Queue again (or fail) every job whose worker died; returns (job id, outcome) pairs.
+
+    A job silent for so long that readers already see it as failed (no worker was running to
+    take it over: the whole queue was down) stays failed: someone may have queued it again."""
     done = []
     for job in store.dead():
         beat = job.heartbeat_at or job.started_at
         silent = (now_utc() - beat).total_seconds() if beat else store.stale_s
-        outcome = _recover(store, job, dead_worker_reason(silent), requeue, silent=True)
+        late = silent > READ_FAILED_AFTER * store.stale_s
+        reason = dead_worker_reason(silent)
+        outcome = _recover(store, job, reason, requeue, silent=True, retry=not late)
         if outcome:
             done.append((job.id, outcome))
     return done
 
 
 def _recover(
-    store: JobStatusStore, job: JobState, reason: str, requeue: Requeue, *, silent: bool
+    store: JobStatusStore,
+    job: JobState,
+    reason: str,
+    requeue: Requeue,
+    *,
+    silent: bool,
+    retry: bool = True,
 ) -> str | None:
-    outcome = store.recover(job, policy.max_attempts(), reason, silent=silent)
+    outcome = store.recover(job, policy.max_attempts(), reason, silent=silent, retry=retry)
     if outcome is None:
         return None  # another worker got there first, or the job came back to life
     remove_partial(job.id)  # nothing runs it now: the next attempt starts clean

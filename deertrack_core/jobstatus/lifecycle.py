@@ -26,7 +26,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from deertrack_core.jobstatus.policy import gave_up_message, retry_message, stale_message
+from deertrack_core.jobstatus.policy import (
+    gave_up_message,
+    late_message,
+    retry_message,
+    stale_message,
+)
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +172,7 @@ class JobStatusStore(Protocol):
     def fail(self, job_id: str, error: str, *, attempt: int | None = None) -> bool: ...
 
     def recover(
-        self, job: JobState, attempts: int, reason: str, *, silent: bool = True
+        self, job: JobState, attempts: int, reason: str, *, silent: bool = True, retry: bool = True
     ) -> str | None: ...
 
     def dead(self) -> list[JobState]: ...
@@ -355,15 +360,16 @@ class LifecycleStore(ABC):
         return [self._snapshot(fields) for fields in self._silent(before)]
 
     def recover(
-        self, job: JobState, attempts: int, reason: str, *, silent: bool = True
+        self, job: JobState, attempts: int, reason: str, *, silent: bool = True, retry: bool = True
     ) -> str | None:
         """Queue ``job`` (processing, its worker gone) for another attempt, or fail it once it
-        has been started ``attempts`` times. Atomic: returns :data:`RETRIED`, :data:`GAVE_UP`, or
-        ``None`` when the job changed meanwhile (another worker recovered it, or, with
-        ``silent``, its heartbeat came back). The caller puts a retried job back on the queue."""
+        has been started ``attempts`` times (or at once, without ``retry``). Atomic: returns
+        :data:`RETRIED`, :data:`GAVE_UP`, or ``None`` when the job changed meanwhile (another
+        worker recovered it, or, with ``silent``, its heartbeat came back). The caller puts a
+        retried job back on the queue."""
         expect = {"status": PROCESSING, "attempt": job.attempt}
         before = now_utc() - dt.timedelta(seconds=self.stale_s) if silent else None
-        if job.attempt < attempts:
+        if retry and job.attempt < attempts:
             fields = {
                 "status": QUEUED,
                 "attempt": job.attempt + 1,
@@ -371,7 +377,7 @@ class LifecycleStore(ABC):
             }
             swapped = self._swap(job.id, fields, expect=expect, silent_before=before)
             return RETRIED if swapped else None
-        error = gave_up_message(reason, job.attempt)
+        error = gave_up_message(reason, job.attempt) if retry else late_message(reason)
         fields = {"status": FAILED, "message": error, "error": error, "finished_at": now_utc()}
         swapped = self._swap(
             job.id, fields, expect=expect, silent_before=before, expire_in=self.keep_s

@@ -85,3 +85,10 @@ def gave_up_message(reason: str, attempts: int) -> str:
         "started again. The worker log and the host's kernel log (out of memory?) say why; "
         "queue the job again once that is fixed"
     )
+
+
+def late_message(reason: str) -> str:
+    return (
+        f"{reason}; no worker took it over in time (it already read as failed), so it is not "
+        "started again; queue it again if it is still wanted"
+    )

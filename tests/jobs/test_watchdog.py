@@ -70,19 +70,32 @@ def test_other_jobs_of_a_restarting_worker_are_queued_again(dog, store):
 def test_dead_workers_job_is_requeued_once(dog, store):
     job_id = store.create("export", {"report_type": "camtrap_dp"}).id
     store.claim(job_id)
-    store.stale_s = 0.05
-    time.sleep(0.1)
+    store.stale_s = 1.0
+    time.sleep(1.2)  # silent, but not yet for twice stale_s
     assert watchdog.recover_dead(store, dog.calls.requeue) == [(job_id, "retried")]
     assert watchdog.recover_dead(store, dog.calls.requeue) == []
     assert [r[0] for r in dog.calls.requeued] == [job_id]
-    assert "no heartbeat for 0 s" in store.get(job_id).message
+    assert "no heartbeat for 1 s" in store.get(job_id).message
+
+
+def test_job_silent_so_long_that_it_read_as_failed_stays_failed(dog, store):
+    job_id = store.create("export").id
+    store.claim(job_id)
+    store.stale_s = 0.05
+    time.sleep(0.2)  # more than twice stale_s: no worker was there to take it over
+    assert store.get(job_id).status == "failed"  # what everyone has seen meanwhile
+    assert watchdog.recover_dead(store, dog.calls.requeue) == [(job_id, "failed")]
+    assert dog.calls.requeued == []
+    state = store.get(job_id)
+    assert state.status == "failed" and "no worker took it over in time" in state.error
+    assert state.finished_at is not None  # and it now expires like any finished job
 
 
 def test_job_that_cannot_be_queued_again_is_failed_not_left_queued(store):
     job_id = store.create("mystery").id
     store.claim(job_id)
-    store.stale_s = 0.05
-    time.sleep(0.1)
+    store.stale_s = 1.0
+    time.sleep(1.2)  # silent, but not yet for twice stale_s
 
     def broken(job):
         raise RuntimeError("queue unreachable")
@@ -145,14 +158,15 @@ def test_outage_hides_the_redis_password(monkeypatch):
 
 
 def test_jobs_sweep_command_recovers_and_prunes(redis_queue, monkeypatch, capsys):
-    from deertrack_cli.main import main
+    from deertrack_cli.main import build_parser, main
     from deertrack_core.jobstatus import get_store
 
-    monkeypatch.setenv("DEERTRACK_JOB_STALE_S", "0.05")
+    build_parser()  # imports every command now, not while the job's silence is being timed
+    monkeypatch.setenv("DEERTRACK_JOB_STALE_S", "1")
     store = get_store()
     job_id = store.create("selftest", {"seconds": 0}).id
     store.claim(job_id)
-    time.sleep(0.1)
+    time.sleep(1.2)
     assert main(["jobs", "sweep"]) == 0
     assert capsys.readouterr().out.startswith("jobs of dead workers: 1 queued again, 0 failed;")
     assert (get_store().get(job_id).status, get_store().get(job_id).attempt) == ("queued", 2)

@@ -10,7 +10,7 @@ that lost the job (timed out, recovered by another worker) changes nothing and s
 request); any other exception is retried while Huey has retries left and the job has been started
 fewer than ``DEERTRACK_JOB_ATTEMPTS`` times (the status says "retrying (attempt 2 of 3) ...") and
 then fails. The worker's watchdog (:mod:`jobs.watchdog`) holds each run to its time limit and puts
-the jobs of dead workers back on the queue through :func:`requeue`.
+the jobs of dead workers back on the queue (:mod:`jobs.recovery`).
 
 Producers call the ``enqueue_*`` functions, which write the ``queued`` status and return the job
 id; :func:`enqueue_export` validates the request first and enqueues nothing when it is invalid.
@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from deertrack_core import auth, paths, settings
-from deertrack_core.errors import DeertrackError, JobError
+from deertrack_core.errors import DeertrackError, JobError, ValidationError
 from deertrack_core.jobstatus import JobStatusStore, get_store, policy
-from deertrack_core.jobstatus.expiry import remove_partial
+from deertrack_core.jobstatus.expiry import clear_unfinished
 from deertrack_core.reports.request import ExportRequest, validate_export_request
 from jobs import heartbeat, watchdog
 from jobs.config import huey
@@ -119,7 +119,7 @@ def run_job(
         return None
     kind, attempt = claimed.kind, claimed.attempt
     if attempt > 1:
-        remove_partial(job_id)  # what an earlier, cut-off attempt left
+        clear_unfinished(job_id)  # what an earlier, cut-off attempt left
     # One line per run: how many times a job ran can be counted from the workers' logs.
     where = f"{socket.gethostname()}:{os.getpid()}"
     log.info("running job %s (%s) attempt %d in %s", job_id, kind, attempt, where)
@@ -388,7 +388,7 @@ def enqueue_selftest(
 ) -> str:
     actor = _allowed(actor, auth.ADMIN, "run a self-test job")
     if stuck not in ("", "sleep", "native"):
-        raise JobError(f"stuck={stuck!r} is not a way to hang.", "Use sleep, native or nothing.")
+        raise ValidationError({"stuck": f"{stuck!r} is not a way to hang; use sleep or native"})
     params = {
         "seconds": seconds,
         "steps": steps,

@@ -36,7 +36,7 @@ from deertrack_core.jobstatus import (
     get_store,
     policy,
 )
-from deertrack_core.jobstatus.expiry import SweepResult, remove_partial, sweep_exports
+from deertrack_core.jobstatus.expiry import SweepResult, clear_unfinished, sweep_exports
 from deertrack_core.jobstatus.lifecycle import READ_FAILED_AFTER, now_utc
 from jobs import heartbeat, outage
 
@@ -86,7 +86,7 @@ def _recover(
     outcome = store.recover(job, policy.max_attempts(), reason, silent=silent, retry=retry)
     if outcome is None:
         return None  # another worker got there first, or the job came back to life
-    remove_partial(job.id)  # nothing runs it now: the next attempt starts clean
+    clear_unfinished(job.id)  # nothing runs it now: the next attempt starts clean
     if outcome == RETRIED:
         try:
             requeue(job)
@@ -109,13 +109,13 @@ def sweep(store: JobStatusStore) -> tuple[int, SweepResult]:
     """Delete expired job records and export folders; returns (records, files) removed."""
     records = store.prune()
     files = sweep_exports(store, keep_s=store.keep_s)
-    if records or files.folders or files.partial_files:
+    if records or files.folders or files.unfinished_files:
         log.info(
-            "swept %d expired job record(s), %d export folder(s) (%d bytes), %d partial file(s)",
+            "swept %d expired job record(s), %d export folder(s) (%d bytes), %d file(s) of unfinished runs",
             records,
             files.folders,
             files.bytes_freed,
-            files.partial_files,
+            files.unfinished_files,
         )
     return records, files
 
@@ -197,7 +197,7 @@ class Watchdog:
         self.store.fail(
             job.job_id, policy.timeout_message(job.limit, job.kind), attempt=job.attempt
         )
-        remove_partial(job.job_id)
+        clear_unfinished(job.job_id)
         log.error(
             "job %s (%s) attempt %d ran past its %.0f s limit: failed it; restarting this worker "
             "(pid %d) to stop it",

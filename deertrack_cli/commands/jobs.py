@@ -27,6 +27,6 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"jobs of dead workers: {retried} queued again, {len(recovered) - retried} failed; "
         f"expired: {records} job record(s), {files.folders} export folder(s) "
-        f"({files.bytes_freed} bytes), {files.partial_files} partial file(s)"
+        f"({files.bytes_freed} bytes), {files.unfinished_files} file(s) of unfinished runs"
     )
     return 0

@@ -1,8 +1,10 @@
-"""What jobs leave on disk, and when it goes: export folders and partial files.
+"""What jobs leave on disk, and when it goes: export folders and what unfinished runs left.
 
 An export job writes into ``<DEERTRACK_EXPORT_DIR>/<job id>/``, first to a hidden ``*.part`` file
-that is renamed when complete. A worker killed mid-write leaves the ``.part`` behind;
-:func:`remove_partial` deletes it (when the job is started again, recovered or failed).
+that is renamed when complete. A worker killed mid-write leaves the ``.part`` behind; one killed
+after the rename but before the job was recorded complete leaves a whole file that is nobody's
+result. :func:`clear_unfinished` deletes both (when the job is started again, recovered, timed
+out or failed), so a job's folder only ever holds the file of the run that completed it.
 :func:`sweep_exports` deletes a job folder once its job's record has expired
 (``DEERTRACK_JOB_KEEP_S`` after the job ended): the file can no longer be downloaded then anyway.
 Only folders named like a job id are touched, links are never followed, and files written
@@ -26,7 +28,6 @@ log = logging.getLogger(__name__)
 
 #: A job folder's name: what ``new_job_id`` makes (32 hex digits).
 JOB_FOLDER = re.compile(r"[0-9a-f]{32}")
-PARTIAL_SUFFIX = ".part"
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class SweepResult:
     """What one sweep of the export folder removed."""
 
     folders: int = 0
-    partial_files: int = 0
+    unfinished_files: int = 0
     bytes_freed: int = 0
 
 
@@ -46,20 +47,21 @@ def _job_dir(job_id: str, export_dir: Path | None) -> Path | None:
     return folder if folder.is_dir() and not folder.is_symlink() else None
 
 
-def remove_partial(job_id: str, export_dir: Path | None = None) -> int:
-    """Delete the ``*.part`` files in job ``job_id``'s folder; returns how many went.
+def clear_unfinished(job_id: str, export_dir: Path | None = None) -> int:
+    """Delete the files in job ``job_id``'s folder; returns how many went.
 
-    Call it only while no run of the job is writing (before it starts, once it has ended)."""
+    For a job no run has completed: call it only while none is writing (before an attempt
+    starts, once the job is recovered or has failed)."""
     folder = _job_dir(job_id, export_dir)
     if folder is None:
         return 0
     removed = 0
     with os.scandir(folder) as entries:
         for entry in entries:
-            if entry.name.endswith(PARTIAL_SUFFIX) and not entry.is_dir(follow_symlinks=False):
+            if not entry.is_dir(follow_symlinks=False):
                 Path(entry.path).unlink(missing_ok=True)  # a link goes, never its target
                 removed += 1
-                log.info("removed partial file %s of job %s", entry.name, job_id)
+                log.info("removed %s, left by an unfinished run of job %s", entry.name, job_id)
     return removed
 
 
@@ -92,8 +94,8 @@ def _expired(store: JobStatusStore, job_id: str, folder: Path, keep: dt.timedelt
 def sweep_exports(
     store: JobStatusStore, *, keep_s: float | None = None, export_dir: Path | None = None
 ) -> SweepResult:
-    """Delete the folders of expired export jobs and the partial files of failed ones;
-    ``bytes_freed`` counts the folders."""
+    """Delete the folders of expired export jobs and the files unfinished runs of failed ones
+    left; ``bytes_freed`` counts the folders."""
     root = export_dir or settings.export_dir()
     if not root.is_dir():
         return SweepResult()
@@ -116,5 +118,5 @@ def sweep_exports(
             continue
         state = store.get(job_id)
         if state is not None and state.status == FAILED and state.finished_at is not None:
-            partial += remove_partial(job_id, root)
+            partial += clear_unfinished(job_id, root)
     return SweepResult(folders, partial, freed)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 
-from deertrack_core.jobstatus.expiry import remove_partial, sweep_exports
+from deertrack_core.jobstatus.expiry import clear_unfinished, sweep_exports
 
 
 def export_folder(root, job_id, *names):
@@ -68,7 +68,7 @@ def test_failed_job_loses_its_partial_file_at_once(store, tmp_path):
     store.fail(job_id, "boom", attempt=1)
     folder = export_folder(root, job_id, ".report.abc.part")
     result = sweep_exports(store, keep_s=3600, export_dir=root)
-    assert (result.folders, result.partial_files) == (0, 1)
+    assert (result.folders, result.unfinished_files) == (0, 1)
     assert folder.is_dir() and not list(folder.iterdir())
 
 
@@ -98,20 +98,21 @@ def test_other_things_in_the_export_folder_are_left_alone(store, tmp_path):
     assert (outside / "thesis.docx").read_bytes() == b"keep"
 
 
-def test_remove_partial_deletes_only_partial_files_and_never_follows_links(tmp_path):
+def test_clear_unfinished_deletes_what_runs_left_and_never_follows_links(tmp_path):
     root = tmp_path / "exports"
     job_id = "d" * 32
+    # a partial file, and a whole one a run renamed just before it was killed (never recorded)
     folder = export_folder(root, job_id, ".report.x1.part", "report.pdf")
-    target = tmp_path / "elsewhere.part"
+    target = tmp_path / "elsewhere.pdf"
     target.write_bytes(b"not ours")
-    (folder / ".link.part").symlink_to(target)
-    assert remove_partial(job_id, root) == 2
-    assert sorted(p.name for p in folder.iterdir()) == ["report.pdf"]
+    (folder / "link.pdf").symlink_to(target)
+    assert clear_unfinished(job_id, root) == 3
+    assert list(folder.iterdir()) == []
     assert target.read_bytes() == b"not ours"
 
 
-def test_remove_partial_refuses_names_that_are_not_job_ids(tmp_path):
+def test_clear_unfinished_refuses_names_that_are_not_job_ids(tmp_path):
     root = tmp_path / "exports"
     export_folder(tmp_path, "x", ".a.part")
-    assert remove_partial("../x", root) == 0
+    assert clear_unfinished("../x", root) == 0
     assert (tmp_path / "x" / ".a.part").exists()

@@ -170,3 +170,31 @@ def test_jobs_sweep_command_recovers_and_prunes(redis_queue, monkeypatch, capsys
     assert main(["jobs", "sweep"]) == 0
     assert capsys.readouterr().out.startswith("jobs of dead workers: 1 queued again, 0 failed;")
     assert (get_store().get(job_id).status, get_store().get(job_id).attempt) == ("queued", 2)
+
+
+def test_next_attempt_starts_with_an_empty_job_folder(redis_queue, monkeypatch, tmp_path):
+    """A run killed after writing its file but before recording it left a whole file; the next
+    attempt must not add a second one beside it."""
+    from deertrack_core.jobstatus import get_store
+    from jobs import tasks
+
+    monkeypatch.setenv("DEERTRACK_JOB_STALE_S", "1")
+    store = get_store()
+    job_id = store.create("export", {"report_type": "camtrap_dp"}).id
+    store.claim(job_id)
+    folder = tmp_path / "exports" / job_id
+    folder.mkdir(parents=True)
+    (folder / "camtrap_dp_first_run.zip").write_bytes(b"PK")
+    time.sleep(1.2)
+    assert watchdog.recover_dead(store, lambda job: None) == [(job_id, "retried")]
+    assert list(folder.iterdir()) == []
+    (folder / "camtrap_dp_presumed_dead_run.zip").write_bytes(b"PK")  # it was only slow
+
+    def body(progress):
+        assert list(folder.iterdir()) == []
+        (folder / "camtrap_dp_second_run.zip").write_bytes(b"PK")
+        return tasks.Outcome(result_path=str(folder / "camtrap_dp_second_run.zip"))
+
+    tasks.run_job(job_id, None, tasks.EXPORT_RETRIES, body)
+    assert (store.get(job_id).status, store.get(job_id).attempt) == ("completed", 2)
+    assert [p.name for p in folder.iterdir()] == ["camtrap_dp_second_run.zip"]

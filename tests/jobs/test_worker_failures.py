@@ -171,3 +171,11 @@ def test_killed_export_leaves_no_partial_file(redis_queue, session, start_worker
     state = wait_for(lambda: finished(job_id), timeout=180)
     assert (state.status, state.attempt) == ("completed", 2), state.message
     assert [p.suffix for p in folder.iterdir()] == [".pdf"]
+
+
+def test_unknown_way_to_hang_is_refused_and_queues_nothing(redis_queue):
+    from deertrack_core.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="not a way to hang"):
+        tasks.enqueue_selftest(stuck="forever")
+    assert tasks.queue_length() == 0

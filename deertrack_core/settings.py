@@ -157,9 +157,9 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "DEERTRACK_JOB_TIMEOUTS",
-        "ingest=43200,backfill=43200,rematch=21600",
+        "ingest=43200,backfill=43200,rematch=21600,train=86400,promote=21600,rollback=21600",
         "Per-kind time limits that replace DEERTRACK_JOB_TIMEOUT_S: kind=seconds, comma "
-        "separated (kinds: export, ingest, backfill, rematch, selftest).",
+        "separated (kinds: export, ingest, backfill, rematch, train, promote, rollback, selftest).",
     ),
     Setting(
         "DEERTRACK_JOB_ATTEMPTS",

@@ -125,7 +125,8 @@ def _export_state(job_id: str, actor: auth.Actor) -> JobState:
     if state is None or state.kind != "export" or not auth.may_see_job(actor, state.params):
         raise NotFoundError(
             f"There is no export job {job_id[:80]!r}.",
-            "Jobs are kept for an hour after they end; queue the export again.",
+            "Jobs are kept for DEERTRACK_JOB_KEEP_S (1 h unless set) after they end; queue the "
+            "export again.",
         )
     return state
 

@@ -106,8 +106,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "DEERTRACK_JOB_STALE_S",
         "30",
-        "A processing job without a heartbeat for this many seconds reads as failed (its worker "
-        "was stopped or killed).",
+        "A processing job without a heartbeat for this many seconds has lost its worker (stopped, "
+        "killed): a running worker queues it again; with none running it reads as failed after "
+        "twice as long.",
     ),
     Setting(
         "DEERTRACK_USER",
@@ -196,6 +197,36 @@ SETTINGS: tuple[Setting, ...] = (
         "auto",
         "Reading the time from a photo's burned-in data bar when it has no EXIF time: auto "
         "(RapidOCR when installed, else Tesseract when on the PATH), rapidocr, tesseract or off.",
+    ),
+    Setting(
+        "DEERTRACK_JOB_TIMEOUT_S",
+        "3600",
+        "Longest a job may run (seconds) before it is failed as timed out and its worker restarts "
+        "to stop it; per kind in DEERTRACK_JOB_TIMEOUTS.",
+    ),
+    Setting(
+        "DEERTRACK_JOB_TIMEOUTS",
+        "ingest=43200,backfill=43200,rematch=21600,detect=86400,train=86400,promote=21600,rollback=21600",
+        "Per-kind time limits that replace DEERTRACK_JOB_TIMEOUT_S: kind=seconds, comma "
+        "separated (kinds: export, ingest, backfill, rematch, detect, train, promote, rollback, selftest).",
+    ),
+    Setting(
+        "DEERTRACK_JOB_ATTEMPTS",
+        "3",
+        "Most times a job is started: a job cut off by a dead worker (killed, out of memory, "
+        "host lost) is started again on another worker until then, and then failed.",
+    ),
+    Setting(
+        "DEERTRACK_JOB_KEEP_S",
+        "3600",
+        "How long (seconds) a finished job's record and its export file are kept; then workers "
+        "delete both (Redis key TTL, jobs-table rows, export folders).",
+    ),
+    Setting(
+        "DEERTRACK_REDIS_TIMEOUT_S",
+        "5",
+        "Connect and read timeout (seconds) of every Redis connection: a hung Redis makes the API "
+        "answer 503 and the worker wait, never hang. Keep it above 1 (the queue's blocking read).",
     ),
 )
 
@@ -346,3 +377,37 @@ def ingest_file_timeout_s() -> float:
 
 def databar_ocr() -> str:
     return get("DEERTRACK_DATABAR_OCR").strip().lower()
+
+
+def _positive_float(name: str) -> float:
+    from deertrack_core.errors import ConfigurationError
+
+    try:
+        value = float(get(name))
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise ConfigurationError(
+            f"{name}={get(name)!r} is not a positive number of seconds.", f"Unset {name} or fix it."
+        )
+    return value
+
+
+def job_timeout_s() -> float:
+    return _positive_float("DEERTRACK_JOB_TIMEOUT_S")
+
+
+def job_timeouts() -> str:
+    return get("DEERTRACK_JOB_TIMEOUTS")
+
+
+def job_attempts() -> int:
+    return _positive_int("DEERTRACK_JOB_ATTEMPTS")
+
+
+def job_keep_s() -> int:
+    return _positive_int("DEERTRACK_JOB_KEEP_S")
+
+
+def redis_timeout_s() -> float:
+    return _positive_float("DEERTRACK_REDIS_TIMEOUT_S")

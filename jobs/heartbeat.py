@@ -6,6 +6,12 @@ too. So a worker starts one :class:`HeartbeatSidecar`, a small forked process th
 every job the worker is running and exits as soon as the worker process is gone (killed with
 SIGKILL included); the job's heartbeat then stops and readers see it as failed.
 
+Beats name the job's attempt, so a run that lost the job (timed out, recovered elsewhere) stops
+being beaten for. The sidecar is also the backstop of the time limit: the worker's own watchdog
+(:mod:`jobs.watchdog`) fails a job that runs too long and restarts the worker, but a task stuck
+in native code that never lets go of the interpreter stops that thread too; when a job is still
+running :func:`grace_s` after its limit, the sidecar fails it and kills the worker.
+
 Where no sidecar runs (immediate mode, a task called directly), :class:`HeartbeatThread` is the
 fallback.
 """
@@ -16,13 +22,62 @@ import datetime as dt
 import logging
 import multiprocessing as mp
 import os
+import signal
 import threading
 import time
 from typing import Any
 
 from deertrack_core.jobstatus import JobStatusStore
+from jobs import outage
 
 log = logging.getLogger(__name__)
+
+
+def grace_s(limit: float) -> float:
+    """How long past its time limit a job may still run before the sidecar kills the worker."""
+    return max(3.0, min(30.0, limit / 10))
+
+
+def _kill_stuck_worker(store: JobStatusStore, job_id: str, job: tuple, parent_pid: int) -> None:
+    from deertrack_core.jobstatus import policy
+
+    attempt, kind, limit, _deadline = job
+    try:
+        store.fail(job_id, policy.timeout_message(limit, kind), attempt=attempt)
+    finally:
+        log.error(
+            "job %s (%s) is still running %.0f s past its %.0f s limit and worker process %d "
+            "does not respond (stuck in native code?): killing the worker. A service manager "
+            "(systemd Restart=always) starts it again; its other jobs are retried elsewhere.",
+            job_id,
+            kind,
+            grace_s(limit),
+            limit,
+            parent_pid,
+        )
+        os.kill(parent_pid, signal.SIGKILL)
+
+
+def _beat(store: JobStatusStore, running: dict[str, tuple]) -> None:
+    for job_id, (attempt, *_rest) in list(running.items()):
+        try:
+            if not store.heartbeat(job_id, attempt=attempt):
+                running.pop(job_id, None)  # the job is no longer this run's
+        except Exception as exc:  # noqa: BLE001 - keep beating for the others
+            _missed("job", job_id, exc)
+
+
+def _missed(what: str, name: str, exc: Exception) -> None:
+    # The worker process reports an outage once; here it would repeat every beat.
+    quiet = outage.service_of(exc) is not None
+    log.log(
+        logging.DEBUG if quiet else logging.WARNING,
+        "heartbeat of %s %s failed: %s",
+        what,
+        name,
+        exc,
+        exc_info=not quiet,
+    )
 
 
 def _beat_loop(
@@ -52,29 +107,33 @@ def _beat_loop(
 
 
 def _serve(conn, store, workers, interval, parent_pid, worker_id, threads, started) -> None:
-    running: set[str] = set()
-    next_beat = time.monotonic()
+    # job id -> (attempt, kind, limit s, deadline on the monotonic clock or None)
+    running: dict[str, tuple] = {}
+    next_beat = time.monotonic()  # the worker's first beat at once: it shows as alive
     while os.getppid() == parent_pid:
         try:
             if conn.poll(max(0.0, min(next_beat - time.monotonic(), 1.0))):
-                op, job_id = conn.recv()
+                op, job_id, *job = conn.recv()
                 if op == "begin":
-                    running.add(job_id)
+                    attempt, kind, limit = job
+                    deadline = time.monotonic() + limit + grace_s(limit) if limit else None
+                    running[job_id] = (attempt, kind, limit, deadline)
                 else:
-                    running.discard(job_id)
+                    running.pop(job_id, None)
         except (EOFError, OSError):
             return  # the worker closed its end: it is gone
-        if time.monotonic() >= next_beat:
-            next_beat = time.monotonic() + interval
+        now = time.monotonic()
+        for job_id, job in list(running.items()):
+            if job[3] is not None and now >= job[3]:
+                _kill_stuck_worker(store, job_id, job, parent_pid)
+                return
+        if now >= next_beat:
+            next_beat = now + interval
             try:
                 workers.beat(worker_id, threads=threads, started_at=started)
-            except Exception:  # noqa: BLE001 - a missed beat must not stop the job beats
-                log.warning("heartbeat of worker %s failed", worker_id, exc_info=True)
-            for job_id in list(running):
-                try:
-                    store.heartbeat(job_id)
-                except Exception:  # noqa: BLE001 - keep beating for the others
-                    log.warning("heartbeat of job %s failed", job_id, exc_info=True)
+            except Exception as exc:  # noqa: BLE001 - a missed beat must not stop the job beats
+                _missed("worker", worker_id, exc)
+            _beat(store, running)
 
 
 class HeartbeatSidecar:
@@ -102,12 +161,14 @@ class HeartbeatSidecar:
     def alive(self) -> bool:
         return self.process.is_alive()
 
-    def _send(self, op: str, job_id: str) -> None:
+    def _send(self, *message: Any) -> None:
         with self._lock:  # worker threads share one pipe
-            self._conn.send((op, job_id))
+            self._conn.send(message)
 
-    def begin(self, job_id: str) -> None:
-        self._send("begin", job_id)
+    def begin(
+        self, job_id: str, attempt: int | None = None, kind: str = "", limit: float | None = None
+    ) -> None:
+        self._send("begin", job_id, attempt, kind, limit)
 
     def end(self, job_id: str) -> None:
         self._send("end", job_id)
@@ -124,15 +185,19 @@ class HeartbeatThread:
     """Fallback: a daemon thread in the task's own process (stalls while native code holds the
     GIL, so ``DEERTRACK_JOB_STALE_S`` must exceed the longest such step)."""
 
-    def __init__(self, store: JobStatusStore, job_id: str, interval: float) -> None:
+    def __init__(
+        self, store: JobStatusStore, job_id: str, interval: float, attempt: int | None = None
+    ) -> None:
         self.store, self.job_id, self.interval = store, job_id, interval
+        self.attempt = attempt
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"heartbeat-{job_id}", daemon=True)
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             try:
-                self.store.heartbeat(self.job_id)
+                if not self.store.heartbeat(self.job_id, attempt=self.attempt):
+                    return  # the job is no longer this run's
             except Exception:  # noqa: BLE001 - a missed beat must not kill the task
                 log.warning("heartbeat of job %s failed", self.job_id, exc_info=True)
 
@@ -149,16 +214,26 @@ sidecar: HeartbeatSidecar | None = None
 
 
 class beating:  # noqa: N801 - used as a context manager, reads like one
-    """``with beating(store, job_id, interval):`` keeps the job's heartbeat going."""
+    """``with beating(store, job_id, interval):`` keeps the job's heartbeat going (for run
+    ``attempt`` of the job; with ``limit``, the sidecar ends a worker stuck past it)."""
 
-    def __init__(self, store: JobStatusStore, job_id: str, interval: float) -> None:
-        self.job_id = job_id
+    def __init__(
+        self,
+        store: JobStatusStore,
+        job_id: str,
+        interval: float,
+        *,
+        attempt: int | None = None,
+        kind: str = "",
+        limit: float | None = None,
+    ) -> None:
+        self.job_id, self.attempt, self.kind, self.limit = job_id, attempt, kind, limit
         self.sidecar = sidecar if sidecar is not None and sidecar.alive() else None
-        self.thread = None if self.sidecar else HeartbeatThread(store, job_id, interval)
+        self.thread = None if self.sidecar else HeartbeatThread(store, job_id, interval, attempt)
 
     def __enter__(self) -> beating:
         if self.sidecar:
-            self.sidecar.begin(self.job_id)
+            self.sidecar.begin(self.job_id, self.attempt, self.kind, self.limit)
         else:
             self.thread.start()  # type: ignore[union-attr]
         return self

@@ -39,16 +39,20 @@ def build_consumer(workers: int = 1):
 def run_worker(workers: int = 1) -> None:
     """Block running a consumer until SIGINT/SIGTERM.
 
-    The heartbeat sidecar is forked first, before the consumer starts any thread.
+    The heartbeat sidecar is forked first, before the consumer starts any thread; then the
+    watchdog (time limits, dead workers' jobs, expiry) starts beside the consumer.
     """
     from deertrack_core import settings
-    from jobs import heartbeat
+    from jobs import heartbeat, recovery, watchdog
 
     consumer = build_consumer(workers)
     heartbeat.sidecar = heartbeat.HeartbeatSidecar(settings.job_heartbeat_s(), workers).start()
+    watchdog.current = watchdog.Watchdog(recovery.requeue).start()
     log.info("DeerTrack worker: %s, %d worker thread(s)", config.describe(), workers)
     try:
         consumer.run()
     finally:
+        watchdog.current.stop()
+        watchdog.current = None
         heartbeat.sidecar.stop()
         heartbeat.sidecar = None

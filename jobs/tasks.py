@@ -1,11 +1,16 @@
 """The background tasks: thin wrappers over core functions that take a progress callback.
 
-Each task writes its life cycle to the job-status store: ``start`` (processing), throttled
-progress (which also refreshes the heartbeat), heartbeats from the worker's sidecar process
+Each task writes its life cycle to the job-status store: it first *claims* the job (queued ->
+processing, atomically: a job handed to two workers runs once), then throttled progress (which
+also refreshes the heartbeat), heartbeats from the worker's sidecar process
 (:mod:`jobs.heartbeat`) through long silent steps, then
-``complete`` or ``failed`` with a readable message. A ``DeertrackError`` fails the job at once
-with its own message (retrying cannot fix a bad request); any other exception is retried while
-Huey has retries left (the status says "retrying (attempt 2 of 3) ...") and then fails.
+``complete`` or ``failed`` with a readable message. Every write names the run's attempt, so a run
+that lost the job (timed out, recovered by another worker) changes nothing and stops. A
+``DeertrackError`` fails the job at once with its own message (retrying cannot fix a bad
+request); any other exception is retried while Huey has retries left and the job has been started
+fewer than ``DEERTRACK_JOB_ATTEMPTS`` times (the status says "retrying (attempt 2 of 3) ...") and
+then fails. The worker's watchdog (:mod:`jobs.watchdog`) holds each run to its time limit and puts
+the jobs of dead workers back on the queue (:mod:`jobs.recovery`).
 
 Producers call the ``enqueue_*`` functions, which write the ``queued`` status and return the job
 id; :func:`enqueue_export` validates the request first and enqueues nothing when it is invalid.
@@ -15,6 +20,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
+import re
+import socket
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,10 +30,11 @@ from pathlib import Path
 from typing import Any
 
 from deertrack_core import auth, paths, settings
-from deertrack_core.errors import DeertrackError, JobError
-from deertrack_core.jobstatus import JobStatusStore, get_store
+from deertrack_core.errors import DeertrackError, JobError, ValidationError
+from deertrack_core.jobstatus import JobStatusStore, get_store, policy
+from deertrack_core.jobstatus.expiry import clear_unfinished
 from deertrack_core.reports.request import ExportRequest, validate_export_request
-from jobs import heartbeat
+from jobs import heartbeat, watchdog
 from jobs.config import huey
 
 log = logging.getLogger(__name__)
@@ -43,13 +52,26 @@ class Outcome:
     message: str = "done"
 
 
+class LostJob(Exception):
+    """This run no longer holds its job (timed out, or recovered by another worker)."""
+
+
 class ProgressWriter:
-    """A ``ProgressCallback`` that writes to the status store at most every ``interval`` s."""
+    """A ``ProgressCallback`` that writes to the status store at most every ``interval`` s.
+
+    For run ``attempt`` of the job: when the store refuses the write because the job is no
+    longer this run's, it raises :class:`LostJob` so that the run stops."""
 
     def __init__(
-        self, store: JobStatusStore, job_id: str, *, interval: float = PROGRESS_INTERVAL_S
+        self,
+        store: JobStatusStore,
+        job_id: str,
+        *,
+        interval: float = PROGRESS_INTERVAL_S,
+        attempt: int | None = None,
     ) -> None:
         self.store, self.job_id, self.interval = store, job_id, interval
+        self.attempt = attempt
         self._last = float("-inf")
         self.scale = (0.0, 100.0)  # a task with phases maps each phase onto part of 0-100 %
 
@@ -60,7 +82,9 @@ class ProgressWriter:
         self._last = now
         low, high = self.scale
         fraction = min(max(done / total, 0.0), 1.0) if total else 0.0
-        self.store.progress(self.job_id, round(low + (high - low) * fraction, 1), message)
+        percent = round(low + (high - low) * fraction, 1)
+        if not self.store.progress(self.job_id, percent, message, attempt=self.attempt):
+            raise LostJob(f"job {self.job_id} is no longer run by attempt {self.attempt}")
 
 
 def _summary(value: Any) -> dict[str, Any] | None:
@@ -78,31 +102,65 @@ def _summary(value: Any) -> dict[str, Any] | None:
 def run_job(
     job_id: str, task: Any, retries: int, body: Callable[[ProgressWriter], Outcome]
 ) -> Outcome | None:
-    """Run ``body`` as job ``job_id``, writing every state change to the status store."""
+    """Run ``body`` as job ``job_id``, writing every state change to the status store.
+
+    Nothing runs unless this call claims the queued job. ``task`` is the Huey task (whose
+    ``retries`` are those left), or ``None`` when called directly; ``retries`` is how often the
+    kind is retried after a crash (the attempt itself is counted in the job's record)."""
     store = get_store()
-    remaining = task.retries if task is not None else 0
-    attempt = retries - remaining + 1
-    store.start(job_id, attempt)
+    claimed = store.claim(job_id)
+    if claimed is None:
+        state = store.get(job_id)
+        log.warning(
+            "job %s not run: %s",
+            job_id,
+            "its record is gone (expired?)" if state is None else f"it is {state.status}",
+        )
+        return None
+    kind, attempt = claimed.kind, claimed.attempt
     if attempt > 1:
-        store.progress(job_id, 0.0, f"started (attempt {attempt} of {retries + 1})")
-    writer = ProgressWriter(store, job_id)
+        clear_unfinished(job_id)  # what an earlier, cut-off attempt left
+    # One line per run: how many times a job ran can be counted from the workers' logs.
+    where = f"{socket.gethostname()}:{os.getpid()}"
+    log.info("running job %s (%s) attempt %d in %s", job_id, kind, attempt, where)
+    remaining = min(task.retries, retries) if task is not None else 0
+    writer = ProgressWriter(store, job_id, attempt=attempt)
+    limit = policy.timeout_for(kind)
     try:
-        with heartbeat.beating(store, job_id, settings.job_heartbeat_s()):
+        with (
+            heartbeat.beating(
+                store, job_id, settings.job_heartbeat_s(), attempt=attempt, kind=kind, limit=limit
+            ),
+            watchdog.watching(job_id, attempt, kind, limit),
+        ):
             outcome = body(writer)
+    except LostJob as exc:
+        log.warning("job %s attempt %d stopped: %s", job_id, attempt, exc)
+        _no_huey_retry(task)
+        return None
     except DeertrackError as exc:
         log.warning("job %s failed: %s", job_id, exc)
-        store.fail(job_id, str(exc))
+        store.fail(job_id, str(exc), attempt=attempt)
         return None
     except Exception as exc:
         text = f"{type(exc).__name__}: {exc} (see the worker log for details)"
-        if remaining > 0:
-            store.retry(job_id, attempt + 1, retries + 1, text)
+        most = min(attempt + remaining, policy.max_attempts())
+        if attempt < most:
+            store.retry(job_id, attempt + 1, most, text, attempt=attempt)
         else:
-            store.fail(job_id, text)
+            store.fail(job_id, text, attempt=attempt)
+            _no_huey_retry(task)
         raise  # Huey logs the traceback and schedules the retry
-    store.complete(job_id, outcome.result_path, outcome.result, outcome.message)
-    log.info("job %s completed: %s", job_id, outcome.message)
+    if store.complete(
+        job_id, outcome.result_path, outcome.result, outcome.message, attempt=attempt
+    ):
+        log.info("job %s completed: %s", job_id, outcome.message)
     return outcome
+
+
+def _no_huey_retry(task: Any) -> None:
+    if task is not None:
+        task.retries = 0  # the job is over: Huey must not deliver it again
 
 
 # --- the tasks ---------------------------------------------------------------------------------
@@ -288,11 +346,18 @@ def selftest_task(job_id: str, params: dict[str, Any], task: Any = None) -> None
     """A job that only sleeps and reports: checks a worker end to end (and tests the plumbing).
 
     ``seconds`` total run time over ``steps`` progress steps; the first ``fail_attempts``
-    attempts raise ``RuntimeError``; ``user_error`` raises a ``JobError`` instead.
+    attempts raise ``RuntimeError``; ``user_error`` raises a ``JobError`` instead. ``stuck``
+    makes the run hang without a word, to try the time limit: ``"sleep"`` waits forever,
+    ``"native"`` spins in the regex engine, which never lets go of the interpreter.
     """
 
     def body(progress: ProgressWriter) -> Outcome:
-        attempt = SELFTEST_RETRIES - (task.retries if task is not None else 0) + 1
+        attempt = progress.attempt or 1
+        if params.get("stuck") == "sleep":
+            while True:
+                time.sleep(1.0)
+        if params.get("stuck") == "native":
+            re.fullmatch(r"(a+)+$", "a" * 64 + "b")  # catastrophic backtracking: ~2**64 steps
         if params.get("user_error"):
             raise JobError(str(params["user_error"]), "This is a self-test; nothing to fix.")
         if attempt <= int(params.get("fail_attempts", 0)):
@@ -496,15 +561,20 @@ def enqueue_selftest(
     *,
     fail_attempts: int = 0,
     user_error: str = "",
+    stuck: str = "",
     actor: auth.Actor | None = None,
 ) -> str:
     actor = _allowed(actor, auth.ADMIN, "run a self-test job")
+    if stuck not in ("", "sleep", "native"):
+        raise ValidationError({"stuck": f"{stuck!r} is not a way to hang; use sleep or native"})
     params = {
         "seconds": seconds,
         "steps": steps,
         "fail_attempts": fail_attempts,
         "user_error": user_error,
     }
+    if stuck:
+        params["stuck"] = stuck
     return _submit("selftest", selftest_task, params, actor)
 
 

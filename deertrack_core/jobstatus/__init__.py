@@ -5,7 +5,8 @@ One protocol, :class:`JobStatusStore`, and one life cycle, :class:`LifecycleStor
 :class:`~deertrack_core.jobstatus.sql.SqlJobStatusStore` (the ``jobs`` table, the embedded
 default) and :class:`~deertrack_core.jobstatus.redis.RedisJobStatusStore` (a hash per job plus a
 sorted-set index; keys expire one hour after the job ends). :func:`get_store` picks one from the
-settings; the store modules are imported only when that store is built.
+settings; the store modules are imported only when that store is built. How long jobs may run and
+how often they are started: :mod:`.policy`; what expired jobs leave on disk: :mod:`.expiry`.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from deertrack_core.jobstatus.lifecycle import (
     FAILED,
     FINISHED,
     FINISHED_TTL_S,
+    GAVE_UP,
     PROCESSING,
     QUEUED,
+    RETRIED,
     STATUSES,
     UNFINISHED_TTL_S,
     JobState,
@@ -25,23 +28,25 @@ from deertrack_core.jobstatus.lifecycle import (
     LifecycleStore,
     apply_staleness,
     new_job_id,
-    retry_message,
-    stale_message,
 )
+from deertrack_core.jobstatus.policy import dead_worker_reason, retry_message, stale_message
 
 __all__ = [
     "COMPLETED",
     "FAILED",
     "FINISHED",
     "FINISHED_TTL_S",
+    "GAVE_UP",
     "PROCESSING",
     "QUEUED",
+    "RETRIED",
     "STATUSES",
     "UNFINISHED_TTL_S",
     "JobState",
     "JobStatusStore",
     "LifecycleStore",
     "apply_staleness",
+    "dead_worker_reason",
     "get_store",
     "new_job_id",
     "retry_message",

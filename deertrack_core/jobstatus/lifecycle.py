@@ -3,7 +3,14 @@
 ``queued`` -> ``processing`` -> ``completed`` | ``failed``. A retry puts the job back to
 ``queued`` with ``attempt`` raised and a message saying so. A ``processing`` job whose heartbeat is
 older than ``DEERTRACK_JOB_STALE_S`` reads as ``failed``: its worker died (killed, out of memory)
-without being able to say so.
+without being able to say so; a worker then :meth:`~LifecycleStore.recover` s it (queued again, or
+failed after ``DEERTRACK_JOB_ATTEMPTS`` starts).
+
+One run of a job holds it by its attempt number: :meth:`~LifecycleStore.claim` takes a queued job
+atomically (two workers handed the same job: one runs it), and writes that pass ``attempt=`` land
+only while the job is still ``processing`` under that attempt, so a run that lost the job (timed
+out, recovered elsewhere) can no longer change it. Finished records expire after
+``DEERTRACK_JOB_KEEP_S``; unfinished ones after a week.
 
 :class:`LifecycleStore` turns every transition into fields and every read into a
 :class:`JobState`; a store (:mod:`.sql`, :mod:`.redis`) only writes and reads those fields.
@@ -18,6 +25,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
+
+from deertrack_core.jobstatus.policy import (
+    gave_up_message,
+    late_message,
+    retry_message,
+    stale_message,
+)
 
 log = logging.getLogger(__name__)
 
@@ -85,15 +99,14 @@ class JobState:
         return out
 
 
-def stale_message(seconds: float) -> str:
-    return (
-        f"worker stopped responding (no heartbeat for {seconds:.0f} s); "
-        "restart the worker with `deertrack worker` and run the job again"
-    )
+#: A silent job reads as failed after this many times ``stale_s``: before that, a running
+#: worker has recovered it (queued it again) and a reader should not see a failure come and go.
+READ_FAILED_AFTER = 2
 
 
 def apply_staleness(state: JobState, *, now: dt.datetime, stale_s: float) -> JobState:
-    """Return ``state`` as a reader should see it: a silent ``processing`` job reads as failed."""
+    """Return ``state`` as a reader should see it: a ``processing`` job whose worker went silent
+    says so, and reads as failed once no worker has taken it over either."""
     if state.status != PROCESSING:
         return state
     beat = state.heartbeat_at or state.started_at
@@ -103,19 +116,24 @@ def apply_staleness(state: JobState, *, now: dt.datetime, stale_s: float) -> Job
     if silent <= stale_s:
         return state
     message = stale_message(silent)
+    if silent <= READ_FAILED_AFTER * stale_s:
+        return replace(state, message=message)
     return replace(state, status=FAILED, message=message, error=message)
-
-
-def retry_message(next_attempt: int, attempts: int, error: str) -> str:
-    return f"retrying (attempt {next_attempt} of {attempts}) after: {error}"
 
 
 def new_job_id() -> str:
     return uuid.uuid4().hex
 
 
+#: What :meth:`LifecycleStore.recover` did with a job whose worker is gone.
+RETRIED, GAVE_UP = "retried", "failed"
+
+
 class JobStatusStore(Protocol):
-    """What every job-status store does. Writes are immediate (each commits on its own)."""
+    """What every job-status store does. Writes are immediate (each commits on its own).
+
+    A write given ``attempt=`` lands only while the job is processing under that attempt and
+    says whether it did."""
 
     def create(
         self, kind: str, params: dict[str, Any] | None = None, job_id: str | None = None
@@ -123,11 +141,23 @@ class JobStatusStore(Protocol):
 
     def start(self, job_id: str, attempt: int = 1) -> None: ...
 
-    def progress(self, job_id: str, percent: float, message: str = "") -> None: ...
+    def claim(self, job_id: str) -> JobState | None: ...
 
-    def heartbeat(self, job_id: str) -> None: ...
+    def progress(
+        self, job_id: str, percent: float, message: str = "", *, attempt: int | None = None
+    ) -> bool: ...
 
-    def retry(self, job_id: str, next_attempt: int, attempts: int, error: str) -> None: ...
+    def heartbeat(self, job_id: str, *, attempt: int | None = None) -> bool: ...
+
+    def retry(
+        self,
+        job_id: str,
+        next_attempt: int,
+        attempts: int,
+        error: str,
+        *,
+        attempt: int | None = None,
+    ) -> bool: ...
 
     def complete(
         self,
@@ -135,9 +165,19 @@ class JobStatusStore(Protocol):
         result_path: str | None = None,
         result: dict[str, Any] | None = None,
         message: str = "done",
-    ) -> None: ...
+        *,
+        attempt: int | None = None,
+    ) -> bool: ...
 
-    def fail(self, job_id: str, error: str) -> None: ...
+    def fail(self, job_id: str, error: str, *, attempt: int | None = None) -> bool: ...
+
+    def recover(
+        self, job: JobState, attempts: int, reason: str, *, silent: bool = True, retry: bool = True
+    ) -> str | None: ...
+
+    def dead(self) -> list[JobState]: ...
+
+    def prune(self) -> int: ...
 
     def get(self, job_id: str) -> JobState | None: ...
 
@@ -145,22 +185,45 @@ class JobStatusStore(Protocol):
 
 
 class LifecycleStore(ABC):
-    """The life cycle on top of four storage operations a store implements.
+    """The life cycle on top of the storage operations a store implements.
 
-    ``_insert`` writes a new job's fields; ``_update`` changes some fields of a known job (an
-    unknown one is logged and dropped) and, with ``expire_in``, lets the record go that many
-    seconds later; ``_read`` and ``_recent`` return fields as the life cycle wrote them.
+    ``_insert`` writes a new job's fields, to go ``expire_in`` seconds later; ``_update`` changes
+    some fields of a known job (an unknown one is logged and dropped) and, with ``expire_in``,
+    lets the record go that many seconds later; ``_swap`` does the same atomically and only when
+    the stored fields equal ``expect`` (and, given ``silent_before``, the job's last heartbeat is
+    older), returning whether it did; ``_read`` and ``_recent`` return fields as the life cycle
+    wrote them (never an expired record); ``_silent`` returns the processing jobs whose last
+    heartbeat is older than ``before``; ``_prune`` deletes what has expired.
     """
 
     stale_s: float
+    #: Seconds a finished record is kept (``DEERTRACK_JOB_KEEP_S``).
+    keep_s: int = FINISHED_TTL_S
 
     @abstractmethod
-    def _insert(self, job_id: str, fields: dict[str, Any]) -> None: ...
+    def _insert(self, job_id: str, fields: dict[str, Any], expire_in: int) -> None: ...
 
     @abstractmethod
     def _update(
         self, job_id: str, fields: dict[str, Any], expire_in: int | None = None
     ) -> None: ...
+
+    @abstractmethod
+    def _swap(
+        self,
+        job_id: str,
+        fields: dict[str, Any],
+        *,
+        expect: Mapping[str, Any],
+        silent_before: dt.datetime | None = None,
+        expire_in: int | None = None,
+    ) -> bool: ...
+
+    @abstractmethod
+    def _silent(self, before: dt.datetime) -> list[Mapping[str, Any]]: ...
+
+    @abstractmethod
+    def _prune(self, now: dt.datetime) -> int: ...
 
     @abstractmethod
     def _read(self, job_id: str) -> Mapping[str, Any] | None: ...
@@ -187,6 +250,7 @@ class LifecycleStore(ABC):
                 "attempt": 1,
                 "created_at": now_utc(),
             },
+            UNFINISHED_TTL_S,
         )
         return self.get(job_id)  # type: ignore[return-value]
 
@@ -204,16 +268,62 @@ class LifecycleStore(ABC):
             },
         )
 
-    def progress(self, job_id: str, percent: float, message: str = "") -> None:
+    def claim(self, job_id: str) -> JobState | None:
+        """Take the queued job ``job_id`` for running and return it (processing, with the
+        attempt this run holds it by); ``None`` when it is not queued (another worker has it, it
+        ended, its record is gone): then the caller must not run it."""
+        fields = self._read(job_id)
+        if fields is None or fields.get("status") != QUEUED:
+            return None
+        attempt = int(fields.get("attempt") or 1)
+        now = now_utc()
+        started = {
+            "status": PROCESSING,
+            "started_at": now,
+            "heartbeat_at": now,
+            "message": "started" if attempt == 1 else f"started (attempt {attempt})",
+            "percent": 0.0,
+        }
+        taken = self._swap(job_id, started, expect={"status": QUEUED, "attempt": attempt})
+        return self._snapshot({**fields, **started}) if taken else None
+
+    def _write(
+        self,
+        job_id: str,
+        fields: dict[str, Any],
+        attempt: int | None,
+        expire_in: int | None = None,
+    ) -> bool:
+        if attempt is None:
+            self._update(job_id, fields, expire_in)
+            return True
+        held = {"status": PROCESSING, "attempt": attempt}
+        if self._swap(job_id, fields, expect=held, expire_in=expire_in):
+            return True
+        log.info("job %s is no longer run by attempt %d here; write dropped", job_id, attempt)
+        return False
+
+    def progress(
+        self, job_id: str, percent: float, message: str = "", *, attempt: int | None = None
+    ) -> bool:
         fields = {"percent": float(percent), "message": message, "heartbeat_at": now_utc()}
-        self._update(job_id, fields)
+        return self._write(job_id, fields, attempt)
 
-    def heartbeat(self, job_id: str) -> None:
-        self._update(job_id, {"heartbeat_at": now_utc()})
+    def heartbeat(self, job_id: str, *, attempt: int | None = None) -> bool:
+        return self._write(job_id, {"heartbeat_at": now_utc()}, attempt)
 
-    def retry(self, job_id: str, next_attempt: int, attempts: int, error: str) -> None:
+    def retry(
+        self,
+        job_id: str,
+        next_attempt: int,
+        attempts: int,
+        error: str,
+        *,
+        attempt: int | None = None,
+    ) -> bool:
         message = retry_message(next_attempt, attempts, error)
-        self._update(job_id, {"status": QUEUED, "attempt": next_attempt, "message": message})
+        fields = {"status": QUEUED, "attempt": next_attempt, "message": message}
+        return self._write(job_id, fields, attempt)
 
     def complete(
         self,
@@ -221,7 +331,9 @@ class LifecycleStore(ABC):
         result_path: str | None = None,
         result: dict[str, Any] | None = None,
         message: str = "done",
-    ) -> None:
+        *,
+        attempt: int | None = None,
+    ) -> bool:
         now = now_utc()
         fields = {
             "status": COMPLETED,
@@ -232,13 +344,49 @@ class LifecycleStore(ABC):
             "finished_at": now,
             "heartbeat_at": now,
         }
-        self._update(job_id, fields, expire_in=FINISHED_TTL_S)
+        return self._write(job_id, fields, attempt, self.keep_s)
 
-    def fail(self, job_id: str, error: str) -> None:
+    def fail(self, job_id: str, error: str, *, attempt: int | None = None) -> bool:
         # The error is a field of its own: a late progress write may change the message of a
         # failed job, never what it failed of.
         fields = {"status": FAILED, "message": error, "error": error, "finished_at": now_utc()}
-        self._update(job_id, fields, expire_in=FINISHED_TTL_S)
+        return self._write(job_id, fields, attempt, self.keep_s)
+
+    # --- jobs whose worker is gone, and expiry ---------------------------------------------------
+
+    def dead(self) -> list[JobState]:
+        """Processing jobs without a heartbeat for longer than ``stale_s`` (as stored)."""
+        before = now_utc() - dt.timedelta(seconds=self.stale_s)
+        return [self._snapshot(fields) for fields in self._silent(before)]
+
+    def recover(
+        self, job: JobState, attempts: int, reason: str, *, silent: bool = True, retry: bool = True
+    ) -> str | None:
+        """Queue ``job`` (processing, its worker gone) for another attempt, or fail it once it
+        has been started ``attempts`` times (or at once, without ``retry``). Atomic: returns
+        :data:`RETRIED`, :data:`GAVE_UP`, or ``None`` when the job changed meanwhile (another
+        worker recovered it, or, with ``silent``, its heartbeat came back). The caller puts a
+        retried job back on the queue."""
+        expect = {"status": PROCESSING, "attempt": job.attempt}
+        before = now_utc() - dt.timedelta(seconds=self.stale_s) if silent else None
+        if retry and job.attempt < attempts:
+            fields = {
+                "status": QUEUED,
+                "attempt": job.attempt + 1,
+                "message": retry_message(job.attempt + 1, attempts, reason),
+            }
+            swapped = self._swap(job.id, fields, expect=expect, silent_before=before)
+            return RETRIED if swapped else None
+        error = gave_up_message(reason, job.attempt) if retry else late_message(reason)
+        fields = {"status": FAILED, "message": error, "error": error, "finished_at": now_utc()}
+        swapped = self._swap(
+            job.id, fields, expect=expect, silent_before=before, expire_in=self.keep_s
+        )
+        return GAVE_UP if swapped else None
+
+    def prune(self) -> int:
+        """Delete the records that have expired; returns how many went."""
+        return self._prune(now_utc())
 
     # --- reads ---------------------------------------------------------------------------------
 
@@ -250,8 +398,12 @@ class LifecycleStore(ABC):
         return [self._state(fields) for fields in self._recent(limit, kind)]
 
     def _state(self, f: Mapping[str, Any]) -> JobState:
+        return apply_staleness(self._snapshot(f), now=now_utc(), stale_s=self.stale_s)
+
+    def _snapshot(self, f: Mapping[str, Any]) -> JobState:
+        """The fields as stored, before the staleness rule."""
         status = f.get("status") or QUEUED
-        state = JobState(
+        return JobState(
             id=f["id"],
             kind=f.get("kind") or "",
             status=status,
@@ -268,4 +420,3 @@ class LifecycleStore(ABC):
             result=f.get("result"),
             params=f.get("params"),
         )
-        return apply_staleness(state, now=now_utc(), stale_s=self.stale_s)

@@ -86,7 +86,11 @@ class RedisWorkers:
     def __init__(self, redis_url: str, stale_s: float | None = None) -> None:
         import redis
 
-        self.client = redis.Redis.from_url(redis_url, decode_responses=True)
+        from deertrack_core.jobstatus.redis import connection_options
+
+        self.client = redis.Redis.from_url(
+            redis_url, decode_responses=True, **connection_options()
+        )
         self.prefix = f"{settings.queue_name()}:worker:"
         self.stale_s = stale_s if stale_s is not None else settings.job_stale_s()
 

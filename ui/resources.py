@@ -40,8 +40,15 @@ def embedder(name: str):
     return get_embedder(name)
 
 
+def actor():
+    """The signed-in actor (``None``: the laptop mode's implicit admin, refused by the core
+    once user accounts exist)."""
+    return st.session_state.get("deertrack_actor")
+
+
 def user() -> str:
-    return settings.current_user()
+    who = actor()
+    return who.name if who is not None else settings.current_user()
 
 
 def start_page(title: str, caption: str = "") -> str:

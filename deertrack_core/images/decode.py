@@ -15,20 +15,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
-from deertrack_core.errors import IngestError, NotFoundError
-from deertrack_core.reid.crops import _TRANSPOSE, Box, draft_scale, expand_box
-
-_ORIENTATION = 0x0112
-
-
-def orientation_of(img: Image.Image) -> int:
-    try:
-        value = int(img.getexif().get(_ORIENTATION, 1))
-    except Exception:  # noqa: BLE001 - a broken EXIF block must not stop a decode
-        return 1
-    return value if value in _TRANSPOSE else 1
+from deertrack_core.errors import IngestError
+from deertrack_core.reid.crops import (
+    _TRANSPOSE,
+    Box,
+    draft_scale,
+    expand_box,
+    open_photo,
+    orientation_of,
+)
 
 
 def scale_for(
@@ -93,15 +90,7 @@ def decode(
     """Decode ``path`` once at the smallest scale its frame and crops allow (see the module
     docstring). Raises NotFoundError / IngestError with the reason."""
     path = Path(path)
-    try:
-        img = Image.open(path)
-    except FileNotFoundError:
-        raise NotFoundError(
-            f"Photo {path} does not exist.",
-            "Check DEERTRACK_DATA_ROOT (stored paths are relative to it) or re-ingest the folder.",
-        ) from None
-    except (UnidentifiedImageError, OSError) as exc:
-        raise IngestError(f"Photo {path} cannot be read as an image ({exc}).") from exc
+    img = open_photo(path)
     try:
         orientation = orientation_of(img)
         raw_w, raw_h = img.size

@@ -132,6 +132,23 @@ def sweep(scores: np.ndarray, same: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     return s[last], tp[last], fp[last]
 
 
+def both_kinds(scores, same) -> tuple[np.ndarray, np.ndarray, int]:
+    """``(scores, same, number of same pairs)`` as arrays, checked: 1-D, equal length, and both
+    same-deer and different-deer pairs present (else InsufficientEvidenceError)."""
+    scores = np.asarray(scores, dtype=np.float64)
+    same = np.asarray(same, dtype=bool)
+    if scores.shape != same.shape or scores.ndim != 1:
+        raise ValueError("scores and same must be 1-D arrays of the same length")
+    n_same = int(same.sum())
+    if n_same == 0 or n_same == len(same):
+        raise InsufficientEvidenceError(
+            f"The evidence has {n_same} same-deer and {len(same) - n_same} different-deer "
+            "pairs; both kinds are needed.",
+            _MORE,
+        )
+    return scores, same, n_same
+
+
 class ThresholdCalibrator:
     """Fit on same/different evidence; recommend a threshold for ``goal`` (scikit-learn style)."""
 
@@ -144,17 +161,7 @@ class ThresholdCalibrator:
             raise ValueError(f"goal must be one of {GOALS}, not {self.goal!r}")
         if not 0.0 < self.target_precision <= 1.0:
             raise ValueError("target_precision must be in (0, 1]")
-        scores = np.asarray(scores, dtype=np.float64)
-        same = np.asarray(same, dtype=bool)
-        if scores.shape != same.shape or scores.ndim != 1:
-            raise ValueError("scores and same must be 1-D arrays of the same length")
-        n_same = int(same.sum())
-        if n_same == 0 or n_same == len(same):
-            raise InsufficientEvidenceError(
-                f"The evidence has {n_same} same-deer and {len(same) - n_same} different-deer "
-                "pairs; both kinds are needed.",
-                _MORE,
-            )
+        scores, same, n_same = both_kinds(scores, same)
         self.scores_, self.same_ = scores, same
         self.n_same_, self.n_different_ = n_same, len(same) - n_same
         self.thresholds_, self.tp_, self.fp_ = sweep(scores, same)

@@ -38,7 +38,23 @@ _TRANSPOSE = {
 }
 
 
-def _orientation(img: Image.Image) -> int:
+def open_photo(path: Path) -> Image.Image:
+    """The photo at ``path`` opened lazily (header read); NotFoundError / IngestError name why
+    it cannot be."""
+    path = Path(path)
+    try:
+        return Image.open(path)
+    except FileNotFoundError:
+        raise NotFoundError(
+            f"Photo {path} does not exist.",
+            "Check DEERTRACK_DATA_ROOT (stored paths are relative to it) or re-ingest the folder.",
+        ) from None
+    except (UnidentifiedImageError, OSError) as exc:
+        raise IngestError(f"Photo {path} cannot be read as an image ({exc}).") from exc
+
+
+def orientation_of(img: Image.Image) -> int:
+    """The photo's EXIF orientation (1 when absent or unreadable)."""
     try:
         value = int(img.getexif().get(_ORIENTATION_TAG, 1))
     except Exception:  # noqa: BLE001 - a broken EXIF block must not stop a crop
@@ -105,19 +121,9 @@ def crop_box(path: Path, box: Box, margin: float = 0.1, min_side: int = 224) -> 
     The crop is not resized: it is at least ``min_side`` pixels on its shorter side unless the
     box itself is smaller than that in the full-resolution photo.
     """
-    path = Path(path)
     left, top, right, bottom = expand_box(box, margin)
-    try:
-        img = Image.open(path)
-    except FileNotFoundError:
-        raise NotFoundError(
-            f"Photo {path} does not exist.",
-            "Check DEERTRACK_DATA_ROOT (stored paths are relative to it) or re-ingest the folder.",
-        ) from None
-    except (UnidentifiedImageError, OSError) as exc:
-        raise IngestError(f"Photo {path} cannot be read as an image ({exc}).") from exc
-    with img:
-        orientation = _orientation(img)
+    with open_photo(path) as img:
+        orientation = orientation_of(img)
         raw_w, raw_h = img.size
         swapped = orientation in (5, 6, 7, 8)
         up_w, up_h = (raw_h, raw_w) if swapped else (raw_w, raw_h)
@@ -155,7 +161,7 @@ def upright_size(path: Path) -> tuple[int, int]:
     try:
         with Image.open(Path(path)) as img:
             w, h = img.size
-            return (h, w) if _orientation(img) in (5, 6, 7, 8) else (w, h)
+            return (h, w) if orientation_of(img) in (5, 6, 7, 8) else (w, h)
     except FileNotFoundError:
         raise NotFoundError(f"Photo {path} does not exist.", "Check DEERTRACK_DATA_ROOT.") from None
     except (UnidentifiedImageError, OSError) as exc:

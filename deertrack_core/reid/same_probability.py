@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from scipy import optimize, special
 
-from deertrack_core.reid.calibration import InsufficientEvidenceError
+from deertrack_core.reid.calibration import both_kinds
 
 METHODS = ("logistic", "isotonic")
 #: Probabilities are kept inside (EPS, 1 - EPS) so odds stay finite.
@@ -56,17 +56,7 @@ class SameProbability:
     def fit(self, scores: np.ndarray, same: np.ndarray) -> SameProbability:
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, not {self.method!r}")
-        scores = np.asarray(scores, dtype=np.float64)
-        same = np.asarray(same, dtype=bool)
-        if scores.shape != same.shape or scores.ndim != 1:
-            raise ValueError("scores and same must be 1-D arrays of the same length")
-        n_same = int(same.sum())
-        if n_same == 0 or n_same == len(same):
-            raise InsufficientEvidenceError(
-                f"The evidence has {n_same} same-deer and {len(same) - n_same} different-deer "
-                "pairs; both kinds are needed to turn scores into probabilities.",
-                "Review more detections on the Review page, then retry.",
-            )
+        scores, same, n_same = both_kinds(scores, same)
         self.n_same_, self.n_different_ = n_same, len(same) - n_same
         if self.method == "logistic":
             self.coef_ = self._fit_logistic(scores, same.astype(np.float64))

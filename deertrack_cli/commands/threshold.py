@@ -7,7 +7,7 @@ import argparse
 NAME = "threshold"
 HELP = (
     "Refit the threshold calibrator on today's reviewed evidence and say whether the recorded "
-    "threshold still meets its target precision (with a 95% interval); --history lists every "
+    "threshold still meets its target precision (with a 95%% interval); --history lists every "
     "recorded threshold; --auto applies the refit when DEERTRACK_AUTO_THRESHOLD allows."
 )
 

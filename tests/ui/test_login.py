@@ -176,3 +176,14 @@ def test_an_admin_adds_a_user_and_makes_a_token_shown_once(accounts):
         from deertrack_core import tokens
 
         assert tokens.actor_for_token(s, token[0]).name == "sam"
+
+
+@pytest.mark.parametrize(("page", "write"), [("individuals.py", "deer_rename_btn"),
+                                              ("jobs.py", "jobs_backfill")])  # fmt: skip
+def test_a_viewer_sees_no_write_buttons(archive, accounts, page, write):
+    deer = {"deer_selected": archive.deer[0]}
+    viewer = run_page(page, **{ACTOR: auth.Actor.user("vic", "viewer")}, **deer)
+    assert not viewer.exception
+    assert write not in {b.key for b in viewer.button}
+    admin = run_page(page, **{ACTOR: auth.Actor.user("ada", "admin")}, **deer)
+    assert write in {b.key for b in admin.button}

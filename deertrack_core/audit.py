@@ -20,6 +20,7 @@ from sqlalchemy import DateTime, delete, func, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from deertrack_core import auth
 from deertrack_core.deer import refresh_span
 from deertrack_core.errors import ConflictError, NotFoundError
 from deertrack_core.models import Correction, Deer, Detection, Embedding, Image, MatchStatus
@@ -168,20 +169,27 @@ def last_action(session: Session, *, user: str) -> Correction | None:
     ).first()
 
 
-def undo_last(session: Session, *, user: str) -> UndoResult:
-    """Revert the user's latest action as a whole (all rows of its action id)."""
-    latest = last_action(session, user=user)
+def undo_last(session: Session, *, actor: auth.Actor | None = None, user: str = "") -> UndoResult:
+    """Revert the actor's own latest action as a whole (all rows of its action id); a
+    reviewer's role is needed (``user`` names the laptop mode's implicit admin)."""
+    who = auth.require(session, actor, auth.REVIEWER, "undo an action", name=user)
+    latest = last_action(session, user=who.name)
     if latest is None:
         raise NotFoundError("You have no action left to undo.", "")
-    return undo(session, latest.action_id, user=user)
+    return undo(session, latest.action_id, actor=who)
 
 
-def undo(session: Session, action_id: str, *, user: str) -> UndoResult:
-    """Revert one action as a whole, as ``user`` (recorded as an "undo" action).
+def undo(
+    session: Session, action_id: str, *, actor: auth.Actor | None = None, user: str = ""
+) -> UndoResult:
+    """Revert one action as a whole, as ``actor`` (recorded as an "undo" action).
 
-    Refused with :class:`ConflictError` when a record it changed was changed again since (undo
-    never overwrites later work), when it is an undo itself, or when it was undone already.
+    A reviewer may undo their own actions; undoing someone else's needs an admin (it overwrites
+    another person's decision). Refused with :class:`ConflictError` when a record it changed was
+    changed again since (undo never overwrites later work), when it is an undo itself, or when
+    it was undone already.
     """
+    who = auth.require(session, actor, auth.REVIEWER, "undo an action", name=user)
     rows = list(
         session.scalars(
             select(Correction)
@@ -195,7 +203,9 @@ def undo(session: Session, action_id: str, *, user: str) -> UndoResult:
         raise ConflictError("An undo cannot be undone.", "Make the change again instead.")
     if any(r.undone for r in rows):
         raise ConflictError(f"Action {action_id[:8]} ({rows[0].action}) was undone already.", "")
-    act = AuditAction(session, "undo", user)
+    if rows[0].changed_by != who.name:
+        who = auth.require(session, who, auth.ADMIN, f"undo {rows[0].changed_by}'s action")
+    act = AuditAction(session, "undo", who.name)
     created: list[int] = []
     touched: list[int | None] = []
     for row in rows:
@@ -303,7 +313,9 @@ def history(
 
 def trail_filters(session: Session) -> tuple[list[str], list[str]]:
     """The users and the kinds of action in the trail (for its filters)."""
-    users = session.scalars(select(Correction.changed_by).distinct().order_by(Correction.changed_by))
+    users = session.scalars(
+        select(Correction.changed_by).distinct().order_by(Correction.changed_by)
+    )
     kinds = session.scalars(select(Correction.action).distinct().order_by(Correction.action))
     return list(users), [k for k in kinds if k]
 

@@ -260,9 +260,12 @@ def add_user(
     session: Session, name: str, role: str | Role, password: str, *, actor: Actor | None = None
 ) -> User:
     """Create a user (admins only; the first one may be made in the laptop mode)."""
+    first = not users_exist(session)
     actor = require(session, actor, ADMIN, "add users")
     _check_name(name)
     role = _role(role)
+    if first and role != ADMIN:
+        raise ValidationError({"role": "the first user must be an admin, to manage the others"})
     _check_password(password)
     if session.scalars(select(User.id).where(User.name == name)).first() is not None:
         raise ValidationError({"name": f"user {name!r} exists already; pick another name"})

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from deertrack_core import auth
 from deertrack_core.audit import AuditAction, forget_box_caches
 from deertrack_core.deer import refresh_span
 from deertrack_core.errors import NotFoundError, ValidationError
@@ -121,8 +122,11 @@ def image_of(session: Session, detection_id: int) -> int:
     return int(image_id)
 
 
-def move_box(session: Session, ref: TrackRef, box: Box, *, user: str) -> str:
+def move_box(
+    session: Session, ref: TrackRef, box: Box, *, actor: auth.Actor | None = None, user: str = ""
+) -> str:
     """Move or resize the box of the one detection of ``ref``. Returns the action id."""
+    user = auth.require(session, actor, auth.REVIEWER, "correct a box", name=user).name
     if len(ref.versions) != 1:
         raise ValidationError({"box": "correct one box at a time"})
     new = checked_box(box)
@@ -135,10 +139,17 @@ def move_box(session: Session, ref: TrackRef, box: Box, *, user: str) -> str:
 
 
 def add_box(
-    session: Session, image_id: int, box: Box, *, user: str, category: str = "animal"
+    session: Session,
+    image_id: int,
+    box: Box,
+    *,
+    actor: auth.Actor | None = None,
+    user: str = "",
+    category: str = "animal",
 ) -> int:
     """Add a box the detector missed; it waits in the review queue like any new detection.
     Returns the new detection's id."""
+    user = auth.require(session, actor, auth.REVIEWER, "add a box", name=user).name
     if category not in CATEGORIES:
         raise ValidationError({"category": f"use one of {', '.join(CATEGORIES)}"})
     x, y, w, h = checked_box(box)
@@ -156,9 +167,12 @@ def add_box(
     return det.id
 
 
-def delete_box(session: Session, ref: TrackRef, *, user: str) -> str:
+def delete_box(
+    session: Session, ref: TrackRef, *, actor: auth.Actor | None = None, user: str = ""
+) -> str:
     """Delete the box of the one detection of ``ref`` (a false or duplicate box); undo brings it
     back. Returns the action id."""
+    user = auth.require(session, actor, auth.REVIEWER, "delete a box", name=user).name
     if len(ref.versions) != 1:
         raise ValidationError({"box": "delete one box at a time"})
     (det,) = locked(session, ref)

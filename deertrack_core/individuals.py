@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from deertrack_core import auth
 from deertrack_core.audit import AuditAction
 from deertrack_core.deer import Crop, exemplars_of, next_deer_name, refresh_span
 from deertrack_core.errors import NotFoundError, ValidationError
@@ -150,7 +151,10 @@ def stations(session: Session, deer_id: int) -> list[StationRow]:
     ]
 
 
-def rename(session: Session, deer_id: int, name: str, *, user: str) -> str:
+def rename(
+    session: Session, deer_id: int, name: str, *, actor: auth.Actor | None = None, user: str = ""
+) -> str:
+    user = auth.require(session, actor, auth.REVIEWER, "rename a deer", name=user).name
     name = name.strip()
     if not name:
         raise ValidationError({"name": "a deer needs a name or tag"})
@@ -160,14 +164,20 @@ def rename(session: Session, deer_id: int, name: str, *, user: str) -> str:
     return act.flush()
 
 
-def set_notes(session: Session, deer_id: int, notes: str, *, user: str) -> str:
+def set_notes(
+    session: Session, deer_id: int, notes: str, *, actor: auth.Actor | None = None, user: str = ""
+) -> str:
+    user = auth.require(session, actor, auth.REVIEWER, "edit a deer's notes", name=user).name
     deer = get_deer(session, deer_id)
     act = AuditAction(session, "notes", user)
     act.change(deer, "notes", notes)
     return act.flush()
 
 
-def set_sex_age(session: Session, deer_id: int, value: str, *, user: str) -> str:
+def set_sex_age(
+    session: Session, deer_id: int, value: str, *, actor: auth.Actor | None = None, user: str = ""
+) -> str:
+    user = auth.require(session, actor, auth.REVIEWER, "set a deer's sex and age", name=user).name
     from deertrack_core.models import SexAge
 
     if value not in {s.value for s in SexAge}:
@@ -178,8 +188,11 @@ def set_sex_age(session: Session, deer_id: int, value: str, *, user: str) -> str
     return act.flush()
 
 
-def merge(session: Session, keep_id: int, drop_id: int, *, user: str) -> str:
+def merge(
+    session: Session, keep_id: int, drop_id: int, *, actor: auth.Actor | None = None, user: str = ""
+) -> str:
     """Merge ``drop_id`` into ``keep_id``: its detections move, it points at the kept deer."""
+    user = auth.require(session, actor, auth.REVIEWER, "merge deer", name=user).name
     if keep_id == drop_id:
         raise ValidationError({"merge": "choose two different deer"})
     keep, drop = get_deer(session, keep_id), get_deer(session, drop_id)
@@ -197,13 +210,21 @@ def merge(session: Session, keep_id: int, drop_id: int, *, user: str) -> str:
 
 
 def move_out(
-    session: Session, detection_id: int, *, user: str, to: int | str | None = None
+    session: Session,
+    detection_id: int,
+    *,
+    actor: auth.Actor | None = None,
+    user: str = "",
+    to: int | str | None = None,
 ) -> int | None:
     """Take a wrong detection out of its deer.
 
     ``to`` is another deer's id, ``"new"`` for a new individual, or ``None`` to send it back to
     the review queue. Returns the deer it now belongs to (None: back in the queue).
     """
+    user = auth.require(
+        session, actor, auth.REVIEWER, "move a sighting out of a deer", name=user
+    ).name
     det = session.get(Detection, detection_id)
     if det is None:
         raise NotFoundError(f"Detection {detection_id} does not exist.", "Reload the page.")
@@ -237,12 +258,19 @@ MAX_SPLIT = 2000
 
 
 def split(
-    session: Session, deer_id: int, detection_ids: list[int], *, user: str, name: str = ""
+    session: Session,
+    deer_id: int,
+    detection_ids: list[int],
+    *,
+    actor: auth.Actor | None = None,
+    user: str = "",
+    name: str = "",
 ) -> int:
     """Move the picked detections of a deer to a new individual (two animals were taken for one).
 
     One audited action: undo moves them back and removes the new deer. Returns the new deer's id.
     """
+    user = auth.require(session, actor, auth.REVIEWER, "split a deer", name=user).name
     picked = sorted({int(i) for i in detection_ids})
     if not picked:
         raise ValidationError({"detections": "pick the sightings that belong to another deer"})

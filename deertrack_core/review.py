@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from deertrack_core import auth
 from deertrack_core.audit import AuditAction
 from deertrack_core.deer import (
     Crop,
@@ -166,8 +167,11 @@ def _review(act: AuditAction, det: Detection, status: str) -> None:
     det.reviewed_at = act.at
 
 
-def confirm(session: Session, ref: TrackRef, *, user: str) -> str:
+def confirm(
+    session: Session, ref: TrackRef, *, actor: auth.Actor | None = None, user: str = ""
+) -> str:
     """The machine's deer is right. Returns the action id."""
+    user = auth.require(session, actor, auth.REVIEWER, "confirm a match", name=user).name
     dets = locked(session, ref)
     if any(d.deer_id is None for d in dets):
         raise ValidationError(
@@ -179,8 +183,16 @@ def confirm(session: Session, ref: TrackRef, *, user: str) -> str:
     return act.flush()
 
 
-def choose(session: Session, ref: TrackRef, deer_id: int, *, user: str) -> str:
+def choose(
+    session: Session,
+    ref: TrackRef,
+    deer_id: int,
+    *,
+    actor: auth.Actor | None = None,
+    user: str = "",
+) -> str:
     """Assign the track to ``deer_id`` (another candidate, or any known deer)."""
+    user = auth.require(session, actor, auth.REVIEWER, "assign a deer", name=user).name
     deer = live_deer(session, deer_id)  # a merged deer lives on in the one it joined
     if deer is None:
         raise NotFoundError(f"Deer {deer_id} does not exist.", "Pick a deer from the list.")
@@ -196,8 +208,16 @@ def choose(session: Session, ref: TrackRef, deer_id: int, *, user: str) -> str:
     return act.id
 
 
-def new_individual(session: Session, ref: TrackRef, *, user: str, name: str | None = None) -> int:
+def new_individual(
+    session: Session,
+    ref: TrackRef,
+    *,
+    actor: auth.Actor | None = None,
+    user: str = "",
+    name: str | None = None,
+) -> int:
     """Make a new deer for the track. Returns the new deer's id."""
+    user = auth.require(session, actor, auth.REVIEWER, "make a new individual", name=user).name
     dets = locked(session, ref)
     act = AuditAction(session, "new individual", user)
     deer = Deer(name=(name or "").strip() or next_deer_name(session))
@@ -217,8 +237,11 @@ def new_individual(session: Session, ref: TrackRef, *, user: str, name: str | No
     return deer.id
 
 
-def reject(session: Session, ref: TrackRef, *, user: str) -> str:
+def reject(
+    session: Session, ref: TrackRef, *, actor: auth.Actor | None = None, user: str = ""
+) -> str:
     """Not a deer (a false detection): unassign and mark rejected."""
+    user = auth.require(session, actor, auth.REVIEWER, "reject a detection", name=user).name
     dets = locked(session, ref)
     act = AuditAction(session, "not a deer", user)
     old = [d.deer_id for d in dets]
@@ -230,8 +253,11 @@ def reject(session: Session, ref: TrackRef, *, user: str) -> str:
     return act.id
 
 
-def set_sex_age(session: Session, ref: TrackRef, value: str, *, user: str) -> str:
+def set_sex_age(
+    session: Session, ref: TrackRef, value: str, *, actor: auth.Actor | None = None, user: str = ""
+) -> str:
     """Set the sex/age class of every detection of the track."""
+    user = auth.require(session, actor, auth.REVIEWER, "set sex and age", name=user).name
     allowed = [s.value for s in SexAge]
     if value not in allowed:
         raise ValidationError({"sex_age": f"use one of {', '.join(allowed)}"})

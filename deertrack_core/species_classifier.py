@@ -18,7 +18,7 @@ import numpy as np
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from deertrack_core import db, settings
+from deertrack_core import auth, db, settings
 from deertrack_core.errors import DeertrackError
 from deertrack_core.models import Detection, MatchStatus, SpeciesClassifier, SpeciesLabel
 from deertrack_core.progress import ProgressCallback
@@ -93,18 +93,21 @@ def _embedder(embedder):
 def fit_classifier(
     url: str | None = None,
     *,
-    user: str,
+    actor: auth.Actor | None = None,
+    user: str = "",
     embedder: Any = None,
     folds: int = FOLDS,
     min_per_class: int = MIN_PER_CLASS,
     progress: ProgressCallback | None = None,
 ) -> ClassifierSummary:
-    """Fit and store the classifier on the user's labels; report its cross-validated accuracy."""
+    """Fit and store the classifier on the user's labels; report its cross-validated accuracy.
+    ``actor`` must be an admin (``user`` names the laptop mode's implicit admin)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_score
 
     from deertrack_core.reid.cache import ensure_embeddings
 
+    user = auth.require_url(url, actor, auth.ADMIN, "train the species classifier", name=user).name
     emb = _embedder(embedder)
     targets = settings.target_species()
     needles = target_needles(targets)
@@ -159,12 +162,18 @@ def predict(row: SpeciesClassifier, vectors: np.ndarray) -> np.ndarray:
 
 
 def apply_classifier(
-    url: str | None = None, *, embedder: Any = None, progress: ProgressCallback | None = None
+    url: str | None = None,
+    *,
+    actor: auth.Actor | None = None,
+    embedder: Any = None,
+    progress: ProgressCallback | None = None,
 ) -> dict[str, int]:
     """Label the animal boxes that no better source has labelled with the latest classifier of
-    the embedder (and the current targets); return counts of target and not-target boxes."""
+    the embedder (and the current targets); return counts of target and not-target boxes.
+    ``actor`` must be an admin."""
     from deertrack_core.reid.cache import ensure_embeddings
 
+    auth.require_url(url, actor, auth.ADMIN, "apply the species classifier")
     emb = _embedder(embedder)
     targets = settings.target_species()
     with db.session_scope(url) as session:

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from deertrack_core import auth
 from deertrack_core.errors import ConflictError, NotFoundError, ValidationError
 from deertrack_core.models import Correction, Deer, Detection, Image, MatchStatus
 from deertrack_core.species import from_name, is_target, target_needles
@@ -88,12 +89,14 @@ def set_species(
     detection_ids: Iterable[int],
     species: str,
     *,
-    user: str,
+    actor: auth.Actor | None = None,
+    user: str = "",
     versions: Mapping[int, int] | None = None,
 ) -> str:
     """Record the species a reviewer chose for these detections (a common or scientific name,
     e.g. from a species picker); when it is not a target species their machine identity is
     withdrawn. Returns the action id (for undo). The caller commits."""
+    user = auth.require(session, actor, auth.REVIEWER, "set the species", name=user).name
     name = " ".join((species or "").split())
     if not name:
         raise ValidationError({"species": "choose a species"})
@@ -107,12 +110,16 @@ def mark_not_target(
     session: Session,
     detection_ids: Iterable[int],
     *,
-    user: str,
+    actor: auth.Actor | None = None,
+    user: str = "",
     species: str | None = None,
     versions: Mapping[int, int] | None = None,
 ) -> str:
     """ "Not a deer": the animals are of another species (named, or just "other species"); they
     lose their individual and stay out of matching. Returns the action id (for undo)."""
+    user = auth.require(
+        session, actor, auth.REVIEWER, "mark animals as another species", name=user
+    ).name
     name = " ".join((species or "").split()) or OTHER
     taxon = from_name(name)
     key = taxon.key if taxon.known else f";;;;;;{OTHER};"

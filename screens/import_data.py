@@ -9,6 +9,7 @@ url = resources.start_page(
     "Import photos",
     "Photos are read (time, camera, burst), stored once (re-importing is harmless), and the "
     "MegaDetector boxes attached. Runs in the background.",
+    role="admin",
 )
 if notice := actions.pop_notice(K.DEMO_NOTICE):
     st.success(notice, icon=":material/check_circle:")

@@ -6,7 +6,7 @@ import streamlit as st
 
 from deertrack_core import individuals
 from deertrack_core.deer import known_deer
-from ui import actions, deer_view, readers, resources
+from ui import actions, deer_view, login, readers, resources
 from ui import state as K
 
 url = resources.start_page("Individual deer")
@@ -45,6 +45,8 @@ with right:
     st.subheader("Latest sightings")
     deer_view.strip(rows)
 
+if not login.may("reviewer"):
+    st.stop()  # a viewer reads; editing needs a reviewer (the core checks it too)
 st.subheader("Edit")
 a, b = st.columns(2, gap="large")
 with a:

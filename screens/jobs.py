@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import errors, jobs, resources
+from ui import errors, jobs, login, resources
 from ui import state as K
 
 url = resources.start_page(
@@ -23,6 +23,8 @@ STARTERS = (
      lambda: jobs.tasks().enqueue_rematch()),
 )  # fmt: skip
 
+if not login.may("admin"):
+    STARTERS = ()  # starting a backfill or matching needs an admin (the core checks it too)
 *starters, side = st.columns([1] * len(STARTERS) + [1])
 for col, (kind, title, what, enqueue) in zip(starters, STARTERS, strict=True):
     with col:

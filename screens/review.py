@@ -9,7 +9,7 @@ from deertrack_core.reid.active import active_threshold
 from ui import actions, box_editor, compare, resources, review_view
 from ui import state as K
 
-url = resources.start_page("Review detections")
+url = resources.start_page("Review detections", role="reviewer")
 user = resources.user()
 
 with resources.session() as s:

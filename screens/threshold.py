@@ -5,7 +5,7 @@ import streamlit as st
 
 from deertrack_core.errors import DeertrackError
 from deertrack_core.reid import active
-from ui import actions, errors, jobs, readers, resources, threshold_view
+from ui import actions, errors, jobs, login, readers, resources, threshold_view
 from ui import state as K
 
 url = resources.start_page(
@@ -78,6 +78,9 @@ with errors.shown():
 st.subheader("Recommended thresholds")
 threshold_view.recommendations(cal, target)
 
+if not login.may("admin"):
+    st.caption("Applying a threshold needs the admin role.")
+    st.stop()
 st.subheader("Apply")
 rematch = st.checkbox("Re-match the detections awaiting an identity afterwards", key=K.THR_REMATCH)
 if st.button(f"Apply threshold {thr:.3f}", key="thr_apply", type="primary"):

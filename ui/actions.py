@@ -1,14 +1,15 @@
 """The one way a page runs a core action (review decisions, edits of a deer, a new threshold).
 
-``run(fn, *args, notice=KEY, message=TEXT, **kw)`` calls ``fn(session, *args, actor=<the signed-in
-actor>, **kw)`` in its own transaction (``user=<name>`` for a core write that still takes a name). When it commits: the cached readers are cleared, ``message``
-waits in ``st.session_state[KEY]`` for the next run (:func:`pop_notice`) and the page reruns. A
-``DeertrackError`` (a conflict, a bad value) is shown in place and nothing is saved.
+``run(fn, *args, notice=KEY, message=TEXT, **kw)`` calls ``fn(session, *args, actor=<the
+signed-in actor>, **kw)`` in its own transaction; the core function checks the actor's role
+itself. When it commits: the cached readers are cleared, ``message`` waits in
+``st.session_state[KEY]`` for the next run (:func:`pop_notice`) and the page reruns. A
+``DeertrackError`` (a conflict, a bad value, a role that may not) is shown in place and nothing
+is saved.
 """
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 
 import streamlit as st
@@ -28,18 +29,12 @@ def run(
     job) and its text is added to the message."""
     with errors.shown():
         with resources.session() as s:
-            fn(s, *args, **_who(fn), **kw)
+            fn(s, *args, actor=resources.actor(), **kw)
         if then is not None:
             message = f"{message} {then()}"
         readers.clear_caches()
         st.session_state[notice] = message
         st.rerun()
-
-
-def _who(fn: Callable[..., object]) -> dict[str, object]:
-    if "actor" in inspect.signature(fn).parameters:
-        return {"actor": resources.actor()}
-    return {"user": resources.user()}
 
 
 def pop_notice(key: str) -> str | None:

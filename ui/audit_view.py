@@ -6,8 +6,9 @@ from collections import Counter, defaultdict
 
 import streamlit as st
 
+from deertrack_core import auth
 from deertrack_core.audit import ActionRecord, Change
-from ui import formats
+from ui import formats, login
 
 FIELD_WORDS = {
     "deer_id": "deer",
@@ -75,6 +76,8 @@ def row(record: ActionRecord, names: dict[int, str], user: str) -> bool:
     if record.action == "undo" or record.undone:
         undo.caption("undone" if record.undone else "")
         return False
+    if not login.may(auth.ADMIN if record.user != user else auth.REVIEWER):
+        return False  # the core refuses it too: a viewer undoes nothing, a reviewer their own
     return undo.button(
         "Undo", key=f"audit_undo_{record.action_id}", icon=":material/undo:", width="stretch",
         help=f"Revert this {record.action} as {user} (refused if anything was built on it since)",

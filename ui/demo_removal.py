@@ -9,10 +9,10 @@ from ui import state as K
 from ui.demo import is_demo
 
 
-def _remove_records(session, *, user: str) -> None:
+def _remove_records(session, *, actor) -> None:
     from deertrack_core.demo.remove import remove_demo_records
 
-    summary, folder = remove_demo_records(session)
+    summary, folder = remove_demo_records(session, actor=actor)
     st.session_state[K.DEMO_NOTICE + "_done"] = (summary, folder)
 
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import streamlit as st
 
+from deertrack_core import auth
 from deertrack_core.jobstatus import JobState, JobStatusStore, get_store
+from ui import resources
 
 FINAL = ("completed", "failed")
 
@@ -17,22 +21,47 @@ def store() -> JobStatusStore:
     return get_store()
 
 
-def tasks() -> ModuleType:
-    """The enqueue functions (``jobs.tasks``), imported when a screen first enqueues."""
+class _AsSignedIn:
+    """``jobs.tasks`` whose ``enqueue_*`` functions run as the signed-in actor (the core checks
+    the role when the job is queued, and the worker again when it runs)."""
+
+    def __init__(self, module: ModuleType) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._module, name)
+        if name.startswith("enqueue_") and callable(value):
+            return functools.partial(value, actor=resources.actor())
+        return value
+
+
+def tasks() -> Any:
+    """The enqueue functions (``jobs.tasks``), imported when a screen first enqueues; each is
+    called as the signed-in actor."""
     from jobs import tasks as job_tasks
 
-    return job_tasks
+    return _AsSignedIn(job_tasks)
+
+
+def _visible(state: JobState) -> bool:
+    """Admins (and the laptop mode) see every job; others only the jobs they queued."""
+    who = resources.actor()
+    return who is None or auth.may_see_job(who, state.params)
 
 
 def recent(limit: int = 20, kind: str | None = None) -> list[JobState]:
-    jobs = list(store().list_recent(limit=limit * (3 if kind else 1)))
+    who = resources.actor()
+    scan = limit * (3 if kind else 1) if who is None or who.may(auth.ADMIN) else 1000
+    jobs = [j for j in store().list_recent(limit=scan) if _visible(j)]
     if kind:
         jobs = [j for j in jobs if j.kind == kind]
     return jobs[:limit]
 
 
 def get(job_id: str) -> JobState | None:
-    return store().get(job_id)
+    """The job, or ``None`` when it is unknown or someone else's (for a non-admin)."""
+    state = store().get(job_id)
+    return state if state is not None and _visible(state) else None
 
 
 def fraction(state: Any) -> float:
@@ -154,19 +183,25 @@ def workers_line() -> None:
 
 
 def download(state: Any, key: str) -> None:
-    """A download button for a completed job's result file (or why there is none)."""
-    from pathlib import Path
+    """A download button for a completed export's file (or why there is none): only a regular
+    file inside the job's own export folder is served, whatever its record says."""
+    from deertrack_core.errors import NotFoundError
+    from deertrack_core.reports.delivery import open_export
 
-    path = Path(state.result_path) if state.result_path else None
-    if path is None or not path.is_file():
+    try:
+        export = open_export(state.id, state.result_path)
+    except NotFoundError:
         st.caption("The result file is no longer on the server.")
         return
+    with export.file:
+        data = export.file.read()
+    suffix = Path(export.name).suffix.lower()
     mime = {".pdf": "application/pdf", ".csv": "text/csv", ".zip": "application/zip"}
     st.download_button(
-        f"Download {path.name} ({path.stat().st_size / 1024:,.0f} KB)",
-        data=path.read_bytes(),
-        file_name=path.name,
-        mime=mime.get(path.suffix.lower(), "application/octet-stream"),
+        f"Download {export.name} ({export.size / 1024:,.0f} KB)",
+        data=data,
+        file_name=export.name,
+        mime=mime.get(suffix, "application/octet-stream"),
         key=key,
         icon=":material/download:",
         type="primary",

@@ -40,10 +40,14 @@ def embedder(name: str):
     return get_embedder(name)
 
 
+#: Session-state key of the signed-in actor (set by :mod:`ui.login`).
+ACTOR = "deertrack_actor"
+
+
 def actor():
     """The signed-in actor (``None``: the laptop mode's implicit admin, refused by the core
     once user accounts exist)."""
-    return st.session_state.get("deertrack_actor")
+    return st.session_state.get(ACTOR)
 
 
 def user() -> str:
@@ -51,8 +55,9 @@ def user() -> str:
     return who.name if who is not None else settings.current_user()
 
 
-def start_page(title: str, caption: str = "") -> str:
-    """Title, the database check and the demo notice. Returns the database URL."""
+def start_page(title: str, caption: str = "", *, role: str | None = None) -> str:
+    """Title, the database check, the role check (a page that needs ``role`` stops for a
+    signed-in user without it) and the demo notice. Returns the database URL."""
     from ui import demo
     from ui.errors import show
 
@@ -66,6 +71,10 @@ def start_page(title: str, caption: str = "") -> str:
         _engine.clear()
         show(exc)
         st.stop()
+    if role is not None:
+        from ui import login
+
+        login.need(role)
     demo.notice(url)
     if url not in _WARMED:  # once per process: the threshold evidence, off the critical path
         from ui import evidence

@@ -116,7 +116,7 @@ def _first_reid_pass(url: str, args: argparse.Namespace) -> CalibratedPass | Non
 def _remove(url: str, *, as_json: bool) -> int:
     from deertrack_core.demo.remove import remove_demo
 
-    done = remove_demo(url)
+    done = remove_demo(url, actor=Actor.console())
     if as_json:
         print(json.dumps(done.as_dict(), indent=2))
     elif not done.photos and not done.deer:

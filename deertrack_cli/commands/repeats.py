@@ -6,6 +6,7 @@ import argparse
 import json
 
 from deertrack_core import db, settings
+from deertrack_core.auth import Actor
 from deertrack_core.detect import repeats
 
 NAME = "repeats"
@@ -31,17 +32,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     url = args.url or settings.database_url()
     db.require_schema(db.get_engine(url))
-    user = args.user or settings.current_user()
+    console = Actor.console(args.user or None)
     with db.session_scope(url) as session:
         if args.find:
             found = repeats.find_repeats(session, min_photos=args.min_photos)
             if not args.json:
                 print(f"{len(found)} groups of recurring boxes")
         if args.confirm is not None:
-            n = repeats.confirm_repeat(session, args.confirm, user=user)
+            n = repeats.confirm_repeat(session, args.confirm, actor=console)
             print(f"group {args.confirm} confirmed static; {n} machine identities withdrawn")
         if args.unflag is not None:
-            repeats.unflag_repeat(session, args.unflag, user=user)
+            repeats.unflag_repeat(session, args.unflag, actor=console)
             print(f"group {args.unflag} unflagged: its boxes enter re-identification")
         views = repeats.list_repeats(session, args.status)
     if args.json:

@@ -6,6 +6,7 @@ import argparse
 import json
 
 from deertrack_core import db, settings
+from deertrack_core.auth import Actor
 
 NAME = "species"
 HELP = (
@@ -33,10 +34,10 @@ def run(args: argparse.Namespace) -> int:
     out: dict = {"targets": settings.target_species()}
     if args.fit:
         out["classifier"] = clf.fit_classifier(
-            url, user=args.user or settings.current_user(), folds=args.folds
+            url, actor=Actor.console(args.user or None), folds=args.folds
         ).as_dict()
     if args.apply:
-        out["classified"] = clf.apply_classifier(url)
+        out["classified"] = clf.apply_classifier(url, actor=Actor.console(args.user or None))
     with db.session_scope(url) as session:
         out["gate"] = gate_counts(session)
         row = clf.latest(session)

@@ -9,6 +9,7 @@ import json
 from sqlalchemy import select
 
 from deertrack_core import db, settings
+from deertrack_core.auth import Actor
 from deertrack_core.errors import ValidationError
 from deertrack_core.ingest.plausible import set_deployment_span, set_photo_time
 from deertrack_core.models import Image
@@ -45,20 +46,20 @@ def _when(text: str | None, field: str) -> dt.datetime | None:
 def run(args: argparse.Namespace) -> int:
     url = args.url or settings.database_url()
     db.require_schema(db.get_engine(url))
-    user = args.user or settings.current_user()
+    console = Actor.console(args.user or None)
     with db.session_scope(url) as session:
         if args.photo is not None:
             when = _when(args.time, "time")
             if when is None:
                 raise ValidationError({"time": "give --time with --photo"})
-            problem = set_photo_time(session, args.photo, when, user)
+            problem = set_photo_time(session, args.photo, when, actor=console)
             print(
                 f"photo {args.photo}: {when:%Y-%m-%d %H:%M:%S}"
                 + (f" ({problem})" if problem else "")
             )
         if args.deployment is not None:
             n = set_deployment_span(session, args.deployment, _when(args.start, "start"),
-                                    _when(args.end, "end"), user)  # fmt: skip
+                                    _when(args.end, "end"), actor=console)  # fmt: skip
             print(f"deployment {args.deployment}: {n} photos outside its dates or implausible")
         rows = session.execute(
             select(Image.id, Image.path, Image.captured_at, Image.time_source, Image.time_problem)

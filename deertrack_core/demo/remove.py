@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from deertrack_core import db, paths
+from deertrack_core import auth, db, paths
 from deertrack_core.demo.load import REVIEWER
 from deertrack_core.demo.season import MARKER, SYNTHETIC_NOTE, clear_files
 from deertrack_core.models import (
@@ -87,9 +87,13 @@ def _synthetic_deer(session: Session, demo_dets: set[int]) -> list[int]:
     return sorted(marked | made)
 
 
-def remove_demo_records(session: Session) -> tuple[RemovalSummary, Path | None]:
-    """Delete the demo's records (the caller commits). Returns what went, and the season folder
-    whose files are the demo's (deleted by :func:`remove_demo` after the commit)."""
+def remove_demo_records(
+    session: Session, *, actor: auth.Actor | None = None
+) -> tuple[RemovalSummary, Path | None]:
+    """Delete the demo's records (the caller commits; ``actor`` must be an admin). Returns what
+    went, and the season folder whose files are the demo's (deleted by :func:`remove_demo`
+    after the commit)."""
+    auth.require(session, actor, auth.ADMIN, "remove the demo season")
     deps = _ids(session, select(Deployment.id).where(Deployment.notes.contains(SYNTHETIC_NOTE)))
     images = _ids(session, select(Image.id).where(Image.deployment_id.in_(deps))) if deps else []
     folder = _season_folder(session, images) if images else None
@@ -146,11 +150,11 @@ def remove_demo_records(session: Session) -> tuple[RemovalSummary, Path | None]:
     return summary, folder
 
 
-def remove_demo(url: str | None = None) -> RemovalSummary:
-    """Remove the demo season's records (one transaction), then its files."""
+def remove_demo(url: str | None = None, *, actor: auth.Actor | None = None) -> RemovalSummary:
+    """Remove the demo season's records (one transaction), then its files (admins only)."""
     db.require_schema(db.get_engine(url))
     with db.session_scope(url) as session:
-        summary, folder = remove_demo_records(session)
+        summary, folder = remove_demo_records(session, actor=actor)
     files = clear_files(folder) if folder is not None else 0
     log.info("demo season removed: %s, %d files", summary, files)
     return RemovalSummary(**{**summary.as_dict(), "files": files})

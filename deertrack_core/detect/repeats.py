@@ -23,6 +23,7 @@ import numpy as np
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from deertrack_core import auth
 from deertrack_core.errors import NotFoundError, ValidationError
 from deertrack_core.models import Correction, Deployment, Detection, RepeatGroup
 
@@ -223,15 +224,21 @@ def _decide(session: Session, group_id: int, status: str, user: str) -> RepeatGr
     return group
 
 
-def confirm_repeat(session: Session, group_id: int, *, user: str) -> int:
+def confirm_repeat(
+    session: Session, group_id: int, *, actor: auth.Actor | None = None, user: str = ""
+) -> int:
     """A static object: its boxes stay out of re-identification; return how many detections lost
     an identity the machine had given them."""
+    user = auth.require(session, actor, auth.ADMIN, "confirm a repeat detection", name=user).name
     from deertrack_core.species import withdraw_where
 
     group = _decide(session, group_id, "confirmed", user)
     return withdraw_where(session, Detection.repeat_group_id == group.id)
 
 
-def unflag_repeat(session: Session, group_id: int, *, user: str) -> None:
+def unflag_repeat(
+    session: Session, group_id: int, *, actor: auth.Actor | None = None, user: str = ""
+) -> None:
     """A real animal after all: its boxes enter re-identification like any other."""
+    user = auth.require(session, actor, auth.ADMIN, "unflag a repeat detection", name=user).name
     _decide(session, group_id, "dismissed", user)

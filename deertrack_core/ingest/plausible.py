@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
+from deertrack_core import auth
 from deertrack_core.errors import NotFoundError, ValidationError
 from deertrack_core.models import Correction, Deployment, Image
 
@@ -199,12 +200,21 @@ def _refresh(session: Session, deployment_id: int) -> None:
     refresh_deployment_deer(session, deployment_id)
 
 
-def set_photo_time(session: Session, image_id: int, when: dt.datetime, user: str) -> str | None:
+def set_photo_time(
+    session: Session,
+    image_id: int,
+    when: dt.datetime,
+    user: str = "",
+    *,
+    actor: auth.Actor | None = None,
+) -> str | None:
     """Give one photo its true (deployment-local) time; return its time problem afterwards.
 
     ``captured_at`` becomes ``when``, ``camera_time`` what the camera would have said (``when``
     minus the deployment's clock offset), ``time_source`` "manual"; recorded in the audit log.
+    ``actor`` must be an admin (``user`` names the laptop mode's implicit admin).
     """
+    user = auth.require(session, actor, auth.ADMIN, "set a photo's time", name=user).name
     image = session.get(Image, image_id)
     if image is None:
         raise NotFoundError(f"There is no photo {image_id}.", "Use an id from the photo list.")
@@ -225,10 +235,13 @@ def set_deployment_span(
     deployment_id: int,
     start: dt.datetime | None,
     end: dt.datetime | None,
-    user: str,
+    user: str = "",
+    *,
+    actor: auth.Actor | None = None,
 ) -> int:
     """Declare a deployment's dates (photos never widen declared dates; photos outside them are
-    flagged); return how many of its photos are flagged afterwards."""
+    flagged); return how many of its photos are flagged afterwards. ``actor`` must be an admin."""
+    user = auth.require(session, actor, auth.ADMIN, "set a deployment's dates", name=user).name
     dep = session.get(Deployment, deployment_id)
     if dep is None:
         raise NotFoundError(

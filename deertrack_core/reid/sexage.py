@@ -21,6 +21,7 @@ import numpy as np
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from deertrack_core.auth import Actor
 from deertrack_core.errors import DeertrackError, ValidationError
 from deertrack_core.models import Correction, Detection, MatchStatus, SexAge
 from deertrack_core.reid.scores import cached_vectors
@@ -159,14 +160,21 @@ def track_suggestion(
     return SexAgeSuggestion(ids[0], classifier.classes_[b], float(mean[b]))
 
 
-def accept_suggestion(session: Session, ref, suggestion: SexAgeSuggestion, *, user: str) -> str:
+def accept_suggestion(
+    session: Session,
+    ref,
+    suggestion: SexAgeSuggestion,
+    *,
+    actor: Actor | None = None,
+    user: str = "",
+) -> str:
     """Write ``suggestion`` to the detections of ``ref`` (a review ``TrackRef``) because a
     reviewer clicked it; returns the audit action id (undo reverts it like any review action)."""
     from deertrack_core import review
 
     if suggestion.value not in CLASSES:
         raise ValidationError({"sex_age": f"use one of {', '.join(CLASSES)}"})
-    action_id = review.set_sex_age(session, ref, suggestion.value, user=user)
+    action_id = review.set_sex_age(session, ref, suggestion.value, actor=actor, user=user)
     session.execute(
         update(Correction)
         .where(Correction.action_id == action_id)

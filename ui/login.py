@@ -1,0 +1,116 @@
+"""Who is using the dashboard: the listen check, the sign-in form, sign-out, the page guards.
+
+While no user account exists the dashboard is the laptop mode: nobody signs in and the core
+treats the person at the machine as an admin (it only listens on loopback then, which
+:func:`gate` checks). Once a user exists, :func:`gate` shows a sign-in form before any page and
+keeps the signed-in :class:`~deertrack_core.auth.Actor` in ``st.session_state[ACTOR]``. The
+pages hide what the role may not do, and the core refuses it anyway.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from deertrack_core import auth, signin
+from deertrack_core.errors import AuthenticationError, DeertrackError
+from ui import errors, resources
+
+ACTOR = resources.ACTOR
+FORM = "signin_form"
+
+
+def _client() -> str:
+    try:
+        return st.context.ip_address or "local"
+    except Exception:  # noqa: BLE001 - no request context (bare runs)
+        return "unknown"
+
+
+def _current(actor: auth.Actor) -> auth.Actor | None:
+    """The signed-in actor as the database has it now (role changes show at once; a disabled
+    or deleted user is signed out)."""
+    with resources.session() as s:
+        try:
+            return auth.require(s, actor, auth.VIEWER, "use the dashboard")
+        except AuthenticationError:
+            return None
+
+
+def gate() -> auth.Actor | None:
+    """Run before any page: refuse an unsafe listen address, then return the signed-in actor
+    (``None``: the laptop mode), or show the sign-in form and stop."""
+    try:
+        auth.check_listen(st.get_option("server.address") or "", "dashboard")
+        with resources.session() as s:
+            accounts = auth.users_exist(s)
+    except DeertrackError as exc:
+        errors.show(exc)
+        st.stop()
+    if not accounts:
+        st.session_state.pop(ACTOR, None)
+        return None
+    actor = st.session_state.get(ACTOR)
+    if actor is not None:
+        actor = _current(actor)
+        if actor is not None:
+            st.session_state[ACTOR] = actor
+            return actor
+        st.session_state.pop(ACTOR, None)
+    _form()
+    st.stop()
+
+
+def _form() -> None:
+    st.title("Sign in to DeerTrack")
+    st.caption("Sign in with the account an admin made for you (`deertrack user add`).")
+    with st.form(FORM, width=420):
+        name = st.text_input("User name", key="signin_name", autocomplete="username")
+        password = st.text_input(
+            "Password", type="password", key="signin_password", autocomplete="current-password"
+        )
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if not submitted:
+        return
+    try:
+        with resources.session() as s:
+            actor = signin.sign_in(s, name.strip(), password, client=_client())
+    except DeertrackError as exc:
+        errors.show(exc)
+        return
+    st.session_state[ACTOR] = actor
+    st.rerun()
+
+
+def sidebar(actor: auth.Actor | None) -> None:
+    """Who is signed in, and the sign-out button."""
+    if actor is None:
+        return
+    with st.sidebar:
+        st.caption(f"Signed in as **{actor.name}** ({actor.role})")
+        if st.button("Sign out", key="signout", icon=":material/logout:"):
+            st.session_state.pop(ACTOR, None)
+            st.rerun()
+
+
+def may(role: auth.Role) -> bool:
+    """Whether the signed-in actor (or the laptop mode) may use what needs ``role``."""
+    who = resources.actor()
+    return who is None or who.may(role)
+
+
+def need(role: auth.Role) -> None:
+    """Stop a page the signed-in actor's role may not use (reached by its URL)."""
+    who = resources.actor()
+    if who is None:
+        with resources.session() as s:
+            if not auth.users_exist(s):
+                return
+        st.error("Sign in first: this DeerTrack has user accounts.", icon=":material/lock:")
+        st.stop()
+    if not who.may(role):
+        st.error(
+            f"This page needs the {role} role; you are signed in as {who.name} ({who.role}).",
+            icon=":material/lock:",
+        )
+        st.caption(f"Ask an admin to run `deertrack user set-role {who.name} {role}`.")
+        st.stop()

@@ -67,6 +67,28 @@ def audit_trail(url: str, user: str | None, action: str | None, limit: int):
         return records, deer.names(s, audit.deer_named(records))
 
 
+@st.cache_data(ttl=30, show_spinner=False)
+def field_state(url: str):
+    """What the Import page's checks show: photos without boxes, suspected static boxes (with
+    one example photo each), implausible times, and the species per source."""
+    from deertrack_core.detect.repeats import examples, list_repeats
+    from deertrack_core.detect.run import photos_without_boxes
+    from deertrack_core.ingest.plausible import flagged_count, flagged_photos
+    from deertrack_core.species import gate_counts, species_counts
+
+    with resources.session() as s:
+        groups = list_repeats(s, "suspected")
+        return {
+            "bare": photos_without_boxes(s),
+            "repeats": groups,
+            "examples": examples(s, [g.id for g in groups]),
+            "flagged": flagged_photos(s),
+            "problems": flagged_count(s),
+            "species": species_counts(s),
+            "gate": gate_counts(s),
+        }
+
+
 def clear_caches() -> None:
     """Drop cached query results after a change, so every screen shows it at once; the
     threshold evidence is prepared again in the background a moment later."""

@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from deertrack_core.audit import AuditAction
 from deertrack_core.deer import Crop, exemplars_of, next_deer_name, refresh_span
 from deertrack_core.errors import NotFoundError, ValidationError
 from deertrack_core.models import Deer, Deployment, Detection, Image, MatchStatus
+from deertrack_core.species import reid_clause
 
 _COUNTED = MatchStatus.REJECTED.value  # rejected detections are not sightings
 
@@ -64,14 +65,14 @@ def gallery(
             func.count(func.distinct(Image.deployment_id)).label("stations"),
         )
         .join(Image, Image.id == Detection.image_id)
-        .where(Detection.deer_id.is_not(None), Detection.match_status != _COUNTED)
+        .where(Detection.deer_id.is_not(None), Detection.match_status != _COUNTED, reid_clause())
         .group_by(Detection.deer_id)
         .subquery()
     )
     stmt = (
         select(Deer, stats.c.n, stats.c.first, stats.c.last, stats.c.stations)
         .outerjoin(stats, stats.c.deer_id == Deer.id)
-        .where(Deer.merged_into.is_(None))
+        .where(Deer.merged_into.is_(None), _of_target(stats.c.n))
     )
     if search.strip():
         stmt = stmt.where(Deer.name.ilike(f"%{search.strip()}%"))
@@ -94,8 +95,25 @@ def gallery(
     ]
 
 
+def _of_target(gated_sightings):
+    """The species gate for individuals: a deer with sightings must have one of the target
+    species (a deer whose every sighting is now known as another species is not shown; one
+    without any sighting yet is)."""
+    any_sighting = exists().where(Detection.deer_id == Deer.id, Detection.match_status != _COUNTED)
+    return or_(gated_sightings.is_not(None), ~any_sighting)
+
+
 def deer_count(session: Session) -> int:
-    return int(session.scalar(select(func.count(Deer.id)).where(Deer.merged_into.is_(None))) or 0)
+    gated = (
+        select(Detection.id)
+        .where(Detection.deer_id == Deer.id, Detection.match_status != _COUNTED, reid_clause())
+        .exists()
+    )
+    stmt = select(func.count(Deer.id)).where(
+        Deer.merged_into.is_(None), or_(gated, ~exists().where(
+            Detection.deer_id == Deer.id, Detection.match_status != _COUNTED))
+    )  # fmt: skip
+    return int(session.scalar(stmt) or 0)
 
 
 def get_deer(session: Session, deer_id: int) -> Deer:
@@ -111,7 +129,7 @@ def sightings(session: Session, deer_id: int, *, limit: int = 2000) -> list[Sigh
         select(Detection, Image.path, Image.captured_at, Deployment.station, Deployment.camera)
         .join(Image, Image.id == Detection.image_id)
         .join(Deployment, Deployment.id == Image.deployment_id)
-        .where(Detection.deer_id == deer_id, Detection.match_status != _COUNTED)
+        .where(Detection.deer_id == deer_id, Detection.match_status != _COUNTED, reid_clause())
         .order_by(Image.captured_at, Detection.id)
         .limit(limit)
     )
@@ -140,7 +158,7 @@ def stations(session: Session, deer_id: int) -> list[StationRow]:
         )
         .join(Image, Image.id == Detection.image_id)
         .join(Deployment, Deployment.id == Image.deployment_id)
-        .where(Detection.deer_id == deer_id, Detection.match_status != _COUNTED)
+        .where(Detection.deer_id == deer_id, Detection.match_status != _COUNTED, reid_clause())
         .group_by(Deployment.station, Deployment.camera)
         .order_by(func.count(Detection.id).desc())
     )

@@ -89,6 +89,21 @@ def field_state(url: str):
         }
 
 
+def sex_age_classifier(url: str, model: str):
+    """The sex/age classifier fitted on today's reviewed labels (refitted when the reviewed
+    evidence changes), or a sentence saying why there is none (Review)."""
+    with resources.session() as s:
+        version = stats.evidence_version(s)
+    return _sex_age(url, model, version)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Learning sex/age from the reviews…")
+def _sex_age(url: str, model: str, version: tuple):
+    from ui.review_species import fit_or_reason
+
+    return fit_or_reason(url, model)
+
+
 def clear_caches() -> None:
     """Drop cached query results after a change, so every screen shows it at once; the
     threshold evidence is prepared again in the background a moment later."""

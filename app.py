@@ -26,6 +26,7 @@ PAGES = {
     "Tune": [
         st.Page("screens/similarity.py", title="Similarity", icon=":material/bar_chart:"),
         st.Page("screens/threshold.py", title="Threshold", icon=":material/tune:"),
+        st.Page("screens/models.py", title="Models", icon=":material/model_training:"),
     ],
     "Results": [
         st.Page("screens/exports.py", title="Exports", icon=":material/download:"),

@@ -89,6 +89,15 @@ def field_state(url: str):
         }
 
 
+@st.cache_data(ttl=30, show_spinner=False)
+def model_versions(url: str):
+    """Every stored model version, newest first, the active one marked (Models)."""
+    from deertrack_core.reid.versions import list_versions
+
+    with resources.session() as s:
+        return list_versions(s)
+
+
 def sex_age_classifier(url: str, model: str):
     """The sex/age classifier fitted on today's reviewed labels (refitted when the reviewed
     evidence changes), or a sentence saying why there is none (Review)."""

@@ -98,6 +98,35 @@ def model_versions(url: str):
         return list_versions(s)
 
 
+@st.cache_data(ttl=30, show_spinner=False)
+def threshold_history(url: str):
+    """Every recorded threshold, newest first, with its evidence (Threshold)."""
+    from deertrack_core.reid.drift import threshold_history as history
+
+    with resources.session() as s:
+        return history(s)
+
+
+def drift_report(url: str, model: str):
+    """The drift check of ``model``'s recorded threshold on today's evidence, refitted when the
+    evidence changes; or why there is none (Threshold)."""
+    with resources.session() as s:
+        version = stats.evidence_version(s)
+    return _drift(url, model, version)
+
+
+@st.cache_data(max_entries=8, show_spinner="Checking the recorded threshold…")
+def _drift(url: str, model: str, version: tuple):
+    from deertrack_core.errors import DeertrackError
+    from deertrack_core.reid.drift import drift_report as report
+
+    try:
+        with resources.session() as s:
+            return report(s, model)
+    except DeertrackError as exc:
+        return f"{exc.problem} {exc.fix}"
+
+
 def sex_age_classifier(url: str, model: str):
     """The sex/age classifier fitted on today's reviewed labels (refitted when the reviewed
     evidence changes), or a sentence saying why there is none (Review)."""

@@ -64,7 +64,7 @@ def static_boxes(state: dict) -> None:
         st.caption("No box recurs at one place across a camera's photos.")
         return
     st.caption(
-        f"{len(groups)} groups of boxes recur at the same place on many photos of one camera "
+        f"{len(groups)} group{'s' if len(groups) > 1 else ''} of boxes recur at the same place on many photos of one camera "
         "(a stump, a rock?). Static: kept out of re-identification. Not static: a real animal."
     )
     for row in range(0, min(len(groups), SHOWN_GROUPS), 4):
@@ -73,10 +73,11 @@ def static_boxes(state: dict) -> None:
                 if example := state["examples"].get(g.id):
                     st.image(images.crop_jpeg(example[0], example[1], 200), width="stretch")
                 st.markdown(f"**{g.deployment}** · {g.photos} photos")
-                a, b = st.columns(2)
-                if a.button("Static", key=f"field_static_{g.id}", icon=":material/block:"):
+                if st.button("Static object", key=f"field_static_{g.id}", width="stretch",
+                             icon=":material/block:", help="Keep these boxes out of re-ID"):  # fmt: skip
                     act(repeats.confirm_repeat, g.id, message=f"Group {g.id}: static object.")
-                if b.button("Not static", key=f"field_real_{g.id}", icon=":material/pets:"):
+                if st.button("Real animal", key=f"field_real_{g.id}", width="stretch",
+                             icon=":material/pets:", help="Not static: an animal after all"):  # fmt: skip
                     act(repeats.unflag_repeat, g.id, message=f"Group {g.id}: a real animal.")
     if len(groups) > SHOWN_GROUPS:
         st.caption(f"…and {len(groups) - SHOWN_GROUPS} more (`deertrack repeats`).")
@@ -103,6 +104,9 @@ def implausible_times(state: dict) -> None:
     if unsure:
         st.markdown(f"**{len(unsure):,} data-bar times** could not tell AM from PM. Check one "
                     "photo's bar by eye, then confirm them all:")  # fmt: skip
+        first = next(r for r in rows if r["time_source"] == AMPM)
+        with st.expander(f"One of them: {first['path']}, read as {first['captured_at']:%H:%M}"):
+            st.image(images.photo_jpeg(first["path"], (), max_side=960), width="stretch")
         a, b = st.columns(2)
         if a.button(f"Confirm {len(unsure):,} as read", key="field_ampm_confirm",
                     icon=":material/check:"):  # fmt: skip

@@ -128,10 +128,12 @@ def _drift(url: str, model: str, version: tuple):
 
 
 def sex_age_classifier(url: str, model: str):
-    """The sex/age classifier fitted on today's reviewed labels (refitted when the reviewed
-    evidence changes), or a sentence saying why there is none (Review)."""
+    """The sex/age classifier fitted on today's reviewed labels (refitted when the labels or
+    the model's embeddings change), or a sentence saying why there is none (Review)."""
+    from deertrack_core.reid.sexage import labels_version
+
     with resources.session() as s:
-        version = stats.evidence_version(s)
+        version = labels_version(s, model)
     return _sex_age(url, model, version)
 
 

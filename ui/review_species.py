@@ -57,7 +57,9 @@ def sex_age_suggestion(url: str, model: str, item: ReviewItem, ref: TrackRef,
         f"cross-validated accuracy {_pct(classifier.cv_accuracy_)} vs "
         f"{_pct(classifier.baseline_accuracy_)} always guessing the commonest class, "
         f"{classifier.n_individuals_} individuals)"
-    )
+        + (" — :orange[no better than guessing yet: label more deer]"
+           if not classifier.cv_accuracy_ > classifier.baseline_accuracy_ else "")
+    )  # fmt: skip
     if button.button(f"Set {suggestion.value}", key="review_accept_sex", width="stretch",
                      icon=":material/lightbulb:"):  # fmt: skip
         act(sexage.accept_suggestion, ref, suggestion,

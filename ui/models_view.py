@@ -15,7 +15,7 @@ SPLITS = {"identity_split": "held-out individuals", "time_split": "later sightin
 
 
 def _f(value) -> str:
-    return "–" if value is None else f"{value:.3f}"
+    return "–" if value is None else f"{value:.2f}"
 
 
 def versions_table(versions: list[VersionInfo]) -> None:
@@ -24,10 +24,8 @@ def versions_table(versions: list[VersionInfo]) -> None:
     for v in versions:
         row = {
             "version": ("● " if v.active else "") + v.name,
-            "base": v.base_model,
-            "training set": f"{v.crops:,} crops of {v.identities} individuals",
+            "trained on": f"{v.crops:,} crops, {v.identities} deer",
             "created": v.created_at,
-            "by": v.created_by,
         }
         split = next((k for k in SPLITS if v.metrics.get(k)), None)
         row["evaluated on"] = SPLITS.get(split, "not evaluated")
@@ -42,10 +40,14 @@ def versions_table(versions: list[VersionInfo]) -> None:
         rows.append(row)
     st.dataframe(
         pd.DataFrame(rows), hide_index=True, width="stretch",
-        column_config={"created": st.column_config.DatetimeColumn(format="D MMM YYYY HH:mm")},
+        column_config={"created": st.column_config.DatetimeColumn(format="D MMM HH:mm")},
     )  # fmt: skip
-    st.caption("● the active model. Metrics: base model → fine-tuned, on individuals held out "
-               "of training (else on later sightings); `deertrack models show NAME` has both.")  # fmt: skip
+    bases = ", ".join(sorted({f"`{v.base_model}`" for v in versions}))
+    st.caption(
+        f"● the active model. Fine-tuned from {bases}. Metrics: base model → fine-tuned, on "
+        "individuals held out of training (else on later sightings); `deertrack models show "
+        "NAME` has both."
+    )
 
 
 def train_form() -> None:
@@ -71,7 +73,10 @@ def train_form() -> None:
 def switch(versions: list[VersionInfo]) -> None:
     """Promote a version (re-embed, re-score, re-match as one job) or roll back in one click."""
     a, b, c = st.columns([3, 1, 1], vertical_alignment="bottom")
-    name = a.selectbox("Version", [v.name for v in versions], key="models_pick")
+    names = [v.name for v in versions]
+    if st.session_state.get("models_pick") not in names:
+        st.session_state.pop("models_pick", None)  # chosen before this version existed
+    name = a.selectbox("Version", names, key="models_pick")
     if b.button("Promote", key="models_promote", icon=":material/upgrade:", width="stretch",
                 disabled=name is None):  # fmt: skip
         with errors.shown():

@@ -40,8 +40,8 @@ def test_versions_show_before_and_after_on_held_out_individuals(queue_only):
     table = at.dataframe[0].value
     row = table.iloc[0]
     assert row["version"] == "v20261130-1200"
-    assert (row["rank-1"], row["AUC"]) == ("0.180 → 0.310", "0.640 → 0.710")
-    assert row["training set"] == "120 crops of 7 individuals"
+    assert (row["rank-1"], row["AUC"]) == ("0.18 → 0.31", "0.64 → 0.71")
+    assert row["trained on"] == "120 crops, 7 deer"
     assert row["evaluated on"] == "held-out individuals"
 
 

@@ -31,9 +31,8 @@ else:
 st.subheader("Train")
 models_view.train_form()
 if models_view.follow(K.TRAIN_JOB, "Training (epochs, loss and time left):"):
-    state = jobs.get(st.session_state[K.TRAIN_JOB])
-    st.caption(f"{state.message}: promote it below when its figures are better.")
     readers.clear_caches()
+    st.rerun()  # the new version in the table and the version picker
 
 st.subheader("Promote or roll back")
 st.caption("Promoting re-embeds every detection with the version (the cache keeps each "
@@ -41,6 +40,7 @@ st.caption("Promoting re-embeds every detection with the version (the cache keep
 models_view.switch(versions)
 if models_view.follow(K.SWITCH_JOB, "Switching the model:"):
     readers.clear_caches()
+    st.rerun()
 
 st.subheader("Recent model jobs")
 recent = [j for j in jobs.recent(30) if j.kind in ("train", "promote", "rollback")][:5]

@@ -12,7 +12,7 @@ import streamlit as st
 from deertrack_core import settings
 from deertrack_core.detect import repeats
 from deertrack_core.ingest import plausible
-from ui import actions, errors, images, jobs, resources
+from ui import actions, errors, images, jobs, readers, resources
 from ui import state as K
 
 act = partial(actions.run, notice=K.FIELD_NOTICE)
@@ -47,6 +47,9 @@ def find_animals(state: dict) -> None:
                 )
     if job_id := st.session_state.get(K.DETECT_JOB):
         state_ = jobs.follow(job_id)
+        if jobs.first_completion(state_):
+            readers.clear_caches()  # the new boxes, groups and species
+            st.rerun()
         if state_ is not None and state_.status == "completed":
             r = state_.result or {}
             st.caption(

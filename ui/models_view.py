@@ -90,10 +90,9 @@ def switch(versions: list[VersionInfo]) -> None:
 
 
 def follow(key: str, what: str) -> bool:
-    """Progress of the job under ``key``; True when it has just completed."""
+    """Progress of the job under ``key``; True on the first run that sees it completed."""
     job_id = st.session_state.get(key)
     if not job_id:
         return False
     st.caption(what)
-    state = jobs.follow(job_id)
-    return state is not None and state.status == "completed"
+    return jobs.first_completion(jobs.follow(job_id))

@@ -3,6 +3,7 @@ species per source; each action goes through the core and shows in the database.
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from deertrack_core import db
@@ -112,6 +113,35 @@ def test_find_animals_queues_the_detect_job(archive, session, monkeypatch, tmp_p
 
         state = get_store().get(job)
         assert (state.kind, state.status) == ("detect", "queued")
+    finally:
+        monkeypatch.undo()
+        config.configure()
+
+
+def test_find_animals_runs_the_real_detector_and_reports_it(archive, session, monkeypatch):
+    """Immediate mode: the job runs in-process with the stand-in YOLOX model of ../shared."""
+    from jobs import config
+    from tests.conftest import shared_dir
+
+    shared = shared_dir()
+    model = shared / "models" / "yolox_nano_coco.onnx" if shared else None
+    if model is None or not model.is_file():
+        pytest.skip("../shared/models/yolox_nano_coco.onnx is not here")
+    monkeypatch.setenv("DEERTRACK_DETECTOR", f"onnx:{model}")
+    monkeypatch.delenv("DEERTRACK_REDIS_URL", raising=False)
+    monkeypatch.setenv("DEERTRACK_HUEY_IMMEDIATE", "1")
+    config.configure()
+    try:
+        at = run_page("import_data.py", timeout=120)
+        at.button(key="field_detect").click().run()
+        assert not at.exception
+        from deertrack_core.jobstatus import get_store
+
+        state = get_store().get(at.session_state[K.DETECT_JOB])
+        assert state.status == "completed", state.error
+        photos = state.result["photos"]
+        assert photos == len(archive.pending_tracks) + 2 + len(archive.reviewed)  # all of them
+        assert any(f"Looked at {photos:,} photos" in c.value for c in at.caption)
     finally:
         monkeypatch.undo()
         config.configure()

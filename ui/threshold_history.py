@@ -85,18 +85,29 @@ def history(url: str) -> None:
         for r in records
     )  # fmt: skip
     if len(df) > 1:
+        x = alt.X(
+            "set at:T", title=None, scale=alt.Scale(type="utc"), axis=alt.Axis(format="%d %b %H:%M")
+        )  # stored in UTC
+        base = alt.Chart(df).encode(
+            x=x,
+            y=alt.Y("threshold:Q", scale=alt.Scale(zero=False)),
+            tooltip=[
+                "set at:T",
+                "threshold:Q",
+                "model:N",
+                "kind:N",
+                "by:N",
+                "precision:Q",
+                "same pairs:Q",
+            ],
+        )
+        # the threshold in force over time (a step at each record), each record a point
         chart = (
-            alt.Chart(df)
-            .mark_line(point=True, interpolate="step-after")
-            .encode(
-                x=alt.X("set at:T", title=None),
-                y=alt.Y("threshold:Q", scale=alt.Scale(zero=False)),
-                color=alt.Color("model:N", legend=alt.Legend(orient="bottom")),
-                tooltip=["set at:T", "threshold:Q", "kind:N", "by:N", "precision:Q",
-                         "same pairs:Q"],
+            base.mark_line(interpolate="step-after", color="#888")
+            + base.mark_point(filled=True, size=70).encode(
+                color=alt.Color("model:N", legend=alt.Legend(orient="bottom"))
             )
-            .properties(height=180)
-        )  # fmt: skip
+        ).properties(height=180)
         st.altair_chart(chart, width="stretch")
     st.dataframe(
         df, hide_index=True, width="stretch",

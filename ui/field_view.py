@@ -34,13 +34,16 @@ def find_animals(state: dict) -> None:
             icon=":material/info:",
         )
     else:
-        st.markdown(
-            f"Detector **`{name}`** (threshold {settings.detection_threshold():g}). "
-            f"{bare:,} of {total:,} photos have no box yet; photos this model has looked at "
-            "before are skipped."
+        todo = readers.detector_todo(resources.database_url(), name)
+        left = (
+            "its model file is missing"
+            if todo is None
+            else (f"{todo[0]:,} photos it has not looked at yet ({todo[1]:,} done before)")
         )
+        st.markdown(f"Detector **`{name}`** (threshold {settings.detection_threshold():g}): "
+                    f"{left}. {bare:,} of {total:,} photos have no box at all.")  # fmt: skip
         if st.button("Find animals", key="field_detect", icon=":material/search:",
-                     type="primary", disabled=total == 0):  # fmt: skip
+                     type="primary", disabled=not (todo and todo[0])):  # fmt: skip
             with errors.shown():
                 st.session_state[K.DETECT_JOB] = jobs.tasks().enqueue_detect(
                     detector=name, actor=resources.actor()

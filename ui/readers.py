@@ -127,6 +127,33 @@ def _drift(url: str, model: str, version: tuple):
         return f"{exc.problem} {exc.fix}"
 
 
+@st.cache_data(ttl=30, show_spinner=False)
+def detector_todo(url: str, spec: str) -> tuple[int, int] | None:
+    """``(photos the detector ``spec`` has not looked at, photos it has)``; None when its
+    model file is missing (Import)."""
+    from pathlib import Path
+
+    from deertrack_core.detect.run import unseen
+
+    kind, _, path = spec.partition(":")
+    model = Path(path).expanduser()
+    if not model.is_file():
+        return None
+    stat = model.stat()
+    with resources.session() as s:
+        todo, seen = unseen(s, _model_id(kind, str(model), stat.st_mtime, stat.st_size))
+    return len(todo), seen
+
+
+@st.cache_resource(max_entries=8, show_spinner="Reading the detector's model file…")
+def _model_id(kind: str, path: str, mtime: float, size: int) -> str:
+    from pathlib import Path
+
+    from deertrack_core.detect.base import model_id
+
+    return model_id(kind, Path(path))  # a hash of the whole file: once per file version
+
+
 def sex_age_classifier(url: str, model: str):
     """The sex/age classifier fitted on today's reviewed labels (refitted when the labels or
     the model's embeddings change), or a sentence saying why there is none (Review)."""

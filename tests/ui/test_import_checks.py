@@ -142,6 +142,10 @@ def test_find_animals_runs_the_real_detector_and_reports_it(archive, session, mo
         photos = state.result["photos"]
         assert photos == len(archive.pending_tracks) + 2 + len(archive.reviewed)  # all of them
         assert any(f"Looked at {photos:,} photos" in c.value for c in at.caption)
+        # a second run would add nothing: the page says so and the button rests
+        assert any(f"0 photos it has not looked at yet ({photos:,} done before)" in m.value
+                   for m in at.markdown)  # fmt: skip
+        assert at.button(key="field_detect").disabled
     finally:
         monkeypatch.undo()
         config.configure()

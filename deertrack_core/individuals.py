@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from deertrack_core.audit import AuditAction
@@ -52,6 +52,11 @@ class StationRow:
     last_seen: dt.datetime | None
 
 
+def _plausible_time():
+    """A photo's time for first/last seen: none when it is flagged implausible (1980, 2099)."""
+    return case((Image.time_problem.is_(None), Image.captured_at), else_=None)
+
+
 def gallery(
     session: Session, *, search: str = "", limit: int = 60, offset: int = 0
 ) -> list[DeerCard]:
@@ -60,8 +65,8 @@ def gallery(
         select(
             Detection.deer_id.label("deer_id"),
             func.count(Detection.id).label("n"),
-            func.min(Image.captured_at).label("first"),
-            func.max(Image.captured_at).label("last"),
+            func.min(_plausible_time()).label("first"),
+            func.max(_plausible_time()).label("last"),
             func.count(func.distinct(Image.deployment_id)).label("stations"),
         )
         .join(Image, Image.id == Detection.image_id)
@@ -153,8 +158,8 @@ def stations(session: Session, deer_id: int) -> list[StationRow]:
             Deployment.station,
             Deployment.camera,
             func.count(Detection.id),
-            func.min(Image.captured_at),
-            func.max(Image.captured_at),
+            func.min(_plausible_time()),
+            func.max(_plausible_time()),
         )
         .join(Image, Image.id == Detection.image_id)
         .join(Deployment, Deployment.id == Image.deployment_id)

@@ -63,3 +63,25 @@ def test_gallery_counts_and_shows_only_target_sightings(archive, session, monkey
     shown = {c.deer_id for c in individuals.gallery(session)}
     assert first not in shown
     assert individuals.deer_count(session) == len(shown) == len(archive.deer)
+
+
+def test_first_and_last_seen_leave_implausible_times_out(archive, session):
+    import datetime as dt
+
+    from deertrack_core.models import Image
+
+    first = archive.deer[0]
+    cards = {c.deer_id: c for c in individuals.gallery(session)}
+    before = (cards[first].first_seen, cards[first].last_seen)
+    det = session.scalars(select(Detection).where(Detection.deer_id == first)).first()
+    image = session.get(Image, det.image_id)
+    image.captured_at, image.time_problem = dt.datetime(1980, 1, 1), "before 1990"
+    session.commit()
+    cards = {c.deer_id: c for c in individuals.gallery(session)}
+    assert cards[first].first_seen is None or cards[first].first_seen.year > 1990
+    assert (cards[first].first_seen, cards[first].last_seen) != (dt.datetime(1980, 1, 1),) * 2
+    assert all(
+        r.first_seen is None or r.first_seen.year > 1990
+        for r in individuals.stations(session, first)
+    )
+    assert before[0] is not None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from deertrack_core import auth
@@ -17,6 +17,7 @@ from deertrack_core.audit import AuditAction
 from deertrack_core.deer import Crop, exemplars_of, next_deer_name, refresh_span
 from deertrack_core.errors import NotFoundError, ValidationError
 from deertrack_core.models import Deer, Deployment, Detection, Image, MatchStatus
+from deertrack_core.species import reid_clause
 
 _COUNTED = MatchStatus.REJECTED.value  # rejected detections are not sightings
 
@@ -52,6 +53,11 @@ class StationRow:
     last_seen: dt.datetime | None
 
 
+def _plausible_time():
+    """A photo's time for first/last seen: none when it is flagged implausible (1980, 2099)."""
+    return case((Image.time_problem.is_(None), Image.captured_at), else_=None)
+
+
 def gallery(
     session: Session, *, search: str = "", limit: int = 60, offset: int = 0
 ) -> list[DeerCard]:
@@ -60,19 +66,19 @@ def gallery(
         select(
             Detection.deer_id.label("deer_id"),
             func.count(Detection.id).label("n"),
-            func.min(Image.captured_at).label("first"),
-            func.max(Image.captured_at).label("last"),
+            func.min(_plausible_time()).label("first"),
+            func.max(_plausible_time()).label("last"),
             func.count(func.distinct(Image.deployment_id)).label("stations"),
         )
         .join(Image, Image.id == Detection.image_id)
-        .where(Detection.deer_id.is_not(None), Detection.match_status != _COUNTED)
+        .where(Detection.deer_id.is_not(None), Detection.match_status != _COUNTED, reid_clause())
         .group_by(Detection.deer_id)
         .subquery()
     )
     stmt = (
         select(Deer, stats.c.n, stats.c.first, stats.c.last, stats.c.stations)
         .outerjoin(stats, stats.c.deer_id == Deer.id)
-        .where(Deer.merged_into.is_(None))
+        .where(Deer.merged_into.is_(None), _of_target(stats.c.n))
     )
     if search.strip():
         stmt = stmt.where(Deer.name.ilike(f"%{search.strip()}%"))
@@ -95,8 +101,25 @@ def gallery(
     ]
 
 
+def _of_target(gated_sightings):
+    """The species gate for individuals: a deer with sightings must have one of the target
+    species (a deer whose every sighting is now known as another species is not shown; one
+    without any sighting yet is)."""
+    any_sighting = exists().where(Detection.deer_id == Deer.id, Detection.match_status != _COUNTED)
+    return or_(gated_sightings.is_not(None), ~any_sighting)
+
+
 def deer_count(session: Session) -> int:
-    return int(session.scalar(select(func.count(Deer.id)).where(Deer.merged_into.is_(None))) or 0)
+    gated = (
+        select(Detection.id)
+        .where(Detection.deer_id == Deer.id, Detection.match_status != _COUNTED, reid_clause())
+        .exists()
+    )
+    stmt = select(func.count(Deer.id)).where(
+        Deer.merged_into.is_(None), or_(gated, ~exists().where(
+            Detection.deer_id == Deer.id, Detection.match_status != _COUNTED))
+    )  # fmt: skip
+    return int(session.scalar(stmt) or 0)
 
 
 def get_deer(session: Session, deer_id: int) -> Deer:
@@ -112,7 +135,7 @@ def sightings(session: Session, deer_id: int, *, limit: int = 2000) -> list[Sigh
         select(Detection, Image.path, Image.captured_at, Deployment.station, Deployment.camera)
         .join(Image, Image.id == Detection.image_id)
         .join(Deployment, Deployment.id == Image.deployment_id)
-        .where(Detection.deer_id == deer_id, Detection.match_status != _COUNTED)
+        .where(Detection.deer_id == deer_id, Detection.match_status != _COUNTED, reid_clause())
         .order_by(Image.captured_at, Detection.id)
         .limit(limit)
     )
@@ -136,12 +159,12 @@ def stations(session: Session, deer_id: int) -> list[StationRow]:
             Deployment.station,
             Deployment.camera,
             func.count(Detection.id),
-            func.min(Image.captured_at),
-            func.max(Image.captured_at),
+            func.min(_plausible_time()),
+            func.max(_plausible_time()),
         )
         .join(Image, Image.id == Detection.image_id)
         .join(Deployment, Deployment.id == Image.deployment_id)
-        .where(Detection.deer_id == deer_id, Detection.match_status != _COUNTED)
+        .where(Detection.deer_id == deer_id, Detection.match_status != _COUNTED, reid_clause())
         .group_by(Deployment.station, Deployment.camera)
         .order_by(func.count(Detection.id).desc())
     )

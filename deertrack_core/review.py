@@ -34,6 +34,7 @@ from deertrack_core.deer import (
 from deertrack_core.errors import ConflictError, NotFoundError, ValidationError
 from deertrack_core.models import Deer, Detection, Image, MatchStatus, SexAge
 from deertrack_core.queries import where_photos
+from deertrack_core.species import reid_clause
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,11 @@ def _filtered(stmt, flt: QueueFilter):
     statuses = STATUS_FILTERS.get(flt.status)
     if statuses is None:
         raise ValidationError({"status": f"use one of {', '.join(STATUS_FILTERS)}"})
-    stmt = stmt.where(Detection.category == "animal", Detection.match_status.in_(statuses))
+    # The species gate: only the target species (or an unknown one) and no confirmed static
+    # object is offered for re-identification.
+    stmt = stmt.where(
+        Detection.category == "animal", Detection.match_status.in_(statuses), reid_clause()
+    )
     if flt.deployment_ids or flt.start or flt.end:
         stmt = stmt.join(Image, Image.id == Detection.image_id)
         stmt = where_photos(stmt, deployment_ids=flt.deployment_ids, start=flt.start, end=flt.end)

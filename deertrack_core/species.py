@@ -373,3 +373,28 @@ def withdraw_where(session: Session, clause) -> int:
         deer.first_seen, deer.last_seen = first, last
     session.flush()
     return len(dets)
+
+
+def species_counts(session: Session) -> list[dict]:
+    """Animal detections per recorded species and source (unknown species as ``None``), most
+    first, each marked whether it may enter re-identification (the gate)."""
+    from sqlalchemy import func
+
+    rows = session.execute(
+        select(
+            Detection.species, Detection.species_source, Detection.species_taxonomy,
+            func.count(Detection.id).label("n"),
+        )  # fmt: skip
+        .where(Detection.category == "animal")
+        .group_by(Detection.species, Detection.species_source, Detection.species_taxonomy)
+    ).all()
+    needles = target_needles()
+    out: dict[tuple, dict] = {}
+    for species, source, taxonomy, n in rows:
+        key = (species, source)
+        row = out.setdefault(
+            key, {"species": species, "source": source, "detections": 0,
+                  "target": is_target(taxonomy, needles)}  # fmt: skip
+        )
+        row["detections"] += int(n)
+    return sorted(out.values(), key=lambda r: (-r["detections"], str(r["species"])))

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import actions, demo_removal, errors, import_view, jobs, resources
+from ui import actions, demo_removal, errors, field_view, import_view, jobs, readers, resources
 from ui import state as K
 
 url = resources.start_page(
@@ -11,8 +11,9 @@ url = resources.start_page(
     "MegaDetector boxes attached. Runs in the background.",
     role="admin",
 )
-if notice := actions.pop_notice(K.DEMO_NOTICE):
-    st.success(notice, icon=":material/check_circle:")
+for key in (K.DEMO_NOTICE, K.FIELD_NOTICE):
+    if notice := actions.pop_notice(key):
+        st.success(notice, icon=":material/check_circle:")
 
 with errors.shown():
     request = import_view.form()
@@ -36,6 +37,12 @@ if job_id := st.session_state.get(K.IMPORT_JOB):
 
 st.subheader("Recent imports")
 import_view.recent()
+
+field = readers.field_state(url)
+field_view.find_animals(field)
+field_view.static_boxes(field)
+field_view.implausible_times(field)
+field_view.species_panel(field)
 
 if not st.session_state.get(K.IMPORT_JOB):
     demo_removal.removal(url)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from deertrack_core import audit, boxes, deer, review, stats
 from deertrack_core.reid.active import active_threshold
-from ui import actions, box_editor, compare, resources, review_view
+from ui import actions, box_editor, compare, resources, review_species, review_view
 from ui import state as K
 
 url = resources.start_page("Review detections", role="reviewer")
@@ -50,7 +50,10 @@ ref = seen[1] if seen and seen[0] == item.track_key else item.ref
 if not seen or seen[0] != item.track_key:
     st.session_state[K.REVIEW_CAND] = 0  # a new track: compare with its best candidate first
 st.session_state[K.REVIEW_SEEN] = (item.track_key, item.ref)
-frame_key, picture_key = f"{K.REVIEW_FRAME}_{item.track_key}", f"{K.REVIEW_PICTURE}_{item.track_key}"
+frame_key, picture_key = (
+    f"{K.REVIEW_FRAME}_{item.track_key}",
+    f"{K.REVIEW_PICTURE}_{item.track_key}",
+)
 
 review_view.item_header(item, total, threshold)
 clicked = review_view.decision_buttons(item)
@@ -59,7 +62,9 @@ if clicked == "confirm":
 elif clicked == "new":
     act(review.new_individual, ref, message="New individual created.")
 elif clicked == "reject":
-    act(review.reject, ref, message="Marked as not a deer.")
+    act(review.reject, ref, message="Marked as a false box (no animal).")
+elif clicked == "not_target":
+    review_species.not_target(ref, act)
 elif clicked == "undo":
     act(audit.undo_last, message="Undone.")
 elif clicked == "skip":
@@ -88,6 +93,8 @@ comparing = compare.chosen(K.REVIEW_CAND, len(item.candidates))
 if (pick := review_view.candidate_cards(item, comparing, threshold)) is not None:
     cand = item.candidates[pick]
     act(review.choose, ref, cand.deer_id, message=f"Assigned to {cand.name}.")
+review_species.sex_age_suggestion(url, model, item, ref, act)
+review_species.species_picker(item, ref, act)
 more = review_view.more_actions(item, deer_names)
 if more and more[0] == "choose":
     act(review.choose, ref, more[1], message=f"Assigned to {deer_names.get(more[1])}.")

@@ -5,7 +5,7 @@ import streamlit as st
 
 from deertrack_core.errors import DeertrackError
 from deertrack_core.reid import active
-from ui import actions, errors, jobs, login, readers, resources, threshold_view
+from ui import actions, errors, jobs, login, readers, resources, threshold_history, threshold_view
 from ui import state as K
 
 url = resources.start_page(
@@ -28,6 +28,7 @@ except DeertrackError as exc:
         icon=":material/fact_check:",
     )
     st.page_link("screens/review.py", label="Review detections", icon=":material/fact_check:")
+    threshold_history.history(url)
     st.stop()
 sample = (
     ""
@@ -93,3 +94,6 @@ if st.button(f"Apply threshold {thr:.3f}", key="thr_apply", type="primary"):
     )  # fmt: skip
 if notice := actions.pop_notice(K.THR_NOTICE):
     st.success(notice, icon=":material/check_circle:")
+
+threshold_history.drift(url, model)
+threshold_history.history(url)

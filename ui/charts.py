@@ -114,7 +114,9 @@ def weekly_detections(rows: list[dict]) -> alt.Chart:
         .mark_bar()
         .encode(
             x=alt.X(
-                "week:O", sort=order, title="ISO week",
+                "week:O",
+                sort=order,
+                title="ISO week",
                 axis=alt.Axis(labelAngle=0, labelOverlap="greedy"),
             ),  # fmt: skip
             y=alt.Y("detections:Q", title="Animal detections"),

@@ -206,3 +206,15 @@ def download(state: Any, key: str) -> None:
         icon=":material/download:",
         type="primary",
     )
+
+
+def first_completion(state: Any) -> bool:
+    """True on the first run of this session that sees the job completed (then False), so a page
+    refreshes its cached reads once after a job, not on every later run."""
+    if state is None or state.status != "completed":
+        return False
+    done = st.session_state.setdefault("jobs_seen_completed", set())
+    if state.id in done:
+        return False
+    done.add(state.id)
+    return True

@@ -18,6 +18,7 @@ PAGES = {
     "Tune": [
         ("screens/similarity.py", "Similarity", ":material/bar_chart:", "viewer"),
         ("screens/threshold.py", "Threshold", ":material/tune:", "viewer"),
+        ("screens/models.py", "Models", ":material/model_training:", "admin"),
     ],
     "Results": [
         ("screens/exports.py", "Exports", ":material/download:", "viewer"),

@@ -67,6 +67,110 @@ def audit_trail(url: str, user: str | None, action: str | None, limit: int):
         return records, deer.names(s, audit.deer_named(records))
 
 
+@st.cache_data(ttl=30, show_spinner=False)
+def field_state(url: str):
+    """What the Import page's checks show: photos without boxes, suspected static boxes (with
+    one example photo each), implausible times, and the species per source."""
+    from deertrack_core.detect.repeats import examples, list_repeats
+    from deertrack_core.detect.run import photos_without_boxes
+    from deertrack_core.ingest.plausible import flagged_count, flagged_photos
+    from deertrack_core.species import gate_counts, species_counts
+
+    with resources.session() as s:
+        groups = list_repeats(s, "suspected")
+        return {
+            "bare": photos_without_boxes(s),
+            "repeats": groups,
+            "examples": examples(s, [g.id for g in groups]),
+            "flagged": flagged_photos(s),
+            "problems": flagged_count(s),
+            "species": species_counts(s),
+            "gate": gate_counts(s),
+        }
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def model_versions(url: str):
+    """Every stored model version, newest first, the active one marked (Models)."""
+    from deertrack_core.reid.versions import list_versions
+
+    with resources.session() as s:
+        return list_versions(s)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def threshold_history(url: str):
+    """Every recorded threshold, newest first, with its evidence (Threshold)."""
+    from deertrack_core.reid.drift import threshold_history as history
+
+    with resources.session() as s:
+        return history(s)
+
+
+def drift_report(url: str, model: str):
+    """The drift check of ``model``'s recorded threshold on today's evidence, refitted when the
+    evidence changes; or why there is none (Threshold)."""
+    with resources.session() as s:
+        version = stats.evidence_version(s)
+    return _drift(url, model, version)
+
+
+@st.cache_data(max_entries=8, show_spinner="Checking the recorded threshold…")
+def _drift(url: str, model: str, version: tuple):
+    from deertrack_core.errors import DeertrackError
+    from deertrack_core.reid.drift import drift_report as report
+
+    try:
+        with resources.session() as s:
+            return report(s, model)
+    except DeertrackError as exc:
+        return f"{exc.problem} {exc.fix}"
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def detector_todo(url: str, spec: str) -> tuple[int, int] | None:
+    """``(photos the detector ``spec`` has not looked at, photos it has)``; None when its
+    model file is missing (Import)."""
+    from pathlib import Path
+
+    from deertrack_core.detect.run import unseen
+
+    kind, _, path = spec.partition(":")
+    model = Path(path).expanduser()
+    if not model.is_file():
+        return None
+    stat = model.stat()
+    with resources.session() as s:
+        todo, seen = unseen(s, _model_id(kind, str(model), stat.st_mtime, stat.st_size))
+    return len(todo), seen
+
+
+@st.cache_resource(max_entries=8, show_spinner="Reading the detector's model file…")
+def _model_id(kind: str, path: str, mtime: float, size: int) -> str:
+    from pathlib import Path
+
+    from deertrack_core.detect.base import model_id
+
+    return model_id(kind, Path(path))  # a hash of the whole file: once per file version
+
+
+def sex_age_classifier(url: str, model: str):
+    """The sex/age classifier fitted on today's reviewed labels (refitted when the labels or
+    the model's embeddings change), or a sentence saying why there is none (Review)."""
+    from deertrack_core.reid.sexage import labels_version
+
+    with resources.session() as s:
+        version = labels_version(s, model)
+    return _sex_age(url, model, version)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Learning sex/age from the reviews…")
+def _sex_age(url: str, model: str, version: tuple):
+    from ui.review_species import fit_or_reason
+
+    return fit_or_reason(url, model)
+
+
 def clear_caches() -> None:
     """Drop cached query results after a change, so every screen shows it at once; the
     threshold evidence is prepared again in the background a moment later."""

@@ -25,7 +25,14 @@ MODES = {"compare": "Compare", "photo": "Whole photo", "boxes": "Correct boxes"}
 BUTTONS = (
     ("confirm", "Confirm", ":material/check:", "a", "The machine's deer is right (key A)"),
     ("new", "New deer", ":material/add:", "n", "A new individual, not seen before (key N)"),
-    ("reject", "Not a deer", ":material/block:", "x", "A false detection (key X)"),
+    (
+        "not_target",
+        "Not a deer",
+        ":material/cruelty_free:",
+        "d",
+        "Another species: it leaves re-identification (key D)",
+    ),  # fmt: skip
+    ("reject", "False box", ":material/block:", "x", "No animal in the box (key X)"),
     ("skip", "Skip", ":material/skip_next:", "s", "Decide later (key S)"),
     ("undo", "Undo", ":material/undo:", "u", "Undo your last action (key U)"),
 )
@@ -33,7 +40,8 @@ KEYS = (
     ("A", "confirm the machine's deer"),
     ("1 – 5", "this is candidate 1 – 5"),
     ("N", "a new deer, not seen before"),
-    ("X", "not a deer (a false box)"),
+    ("D", "not a deer (another species)"),
+    ("X", "a false box (no animal)"),
     ("S", "skip: decide later"),
     ("U", "undo your last action"),
     ("↑ ↓", "compare with the previous / next candidate"),
@@ -41,7 +49,7 @@ KEYS = (
     ("Z", "zoom in (after 4× back to 1×)"),
     ("P / B / V", "whole photo / correct boxes / compare view"),
 )
-KEYS_HELP = "Keys: " + " · ".join(f"{k} {what.split(' (')[0]}" for k, what in KEYS[:6]) + "."
+KEYS_HELP = "Keys: " + " · ".join(f"{k} {what.split(' (')[0]}" for k, what in KEYS[:7]) + "."
 
 
 def item_header(item: ReviewItem, remaining: int, threshold: float) -> None:
@@ -77,7 +85,9 @@ def keyboard_help() -> None:
 def decision_buttons(item: ReviewItem) -> str | None:
     """The row of decisions, across the page so every label shows; returns the one clicked."""
     clicked = None
-    for col, (action, label, icon, key, help_) in zip(st.columns(5), BUTTONS, strict=True):
+    for col, (action, label, icon, key, help_) in zip(
+        st.columns(len(BUTTONS)), BUTTONS, strict=True
+    ):
         if col.button(
             label,
             key=f"review_{action}",

@@ -69,3 +69,12 @@ AUDIT_NOTICE = "audit_notice"
 IMPORT_LAYOUT = "import_layout"
 IMPORT_DEPLOYMENTS = "import_deployments"
 DEMO_NOTICE = "demo_notice"
+
+# Import: detector, static boxes, times
+DETECT_JOB = "detect_job"
+FIELD_NOTICE = "field_notice"
+
+# Models
+MODELS_NOTICE = "models_notice"
+TRAIN_JOB = "train_job"
+SWITCH_JOB = "switch_job"

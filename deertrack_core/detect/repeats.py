@@ -242,3 +242,22 @@ def unflag_repeat(
     """A real animal after all: its boxes enter re-identification like any other."""
     user = auth.require(session, actor, auth.ADMIN, "unflag a repeat detection", name=user).name
     _decide(session, group_id, "dismissed", user)
+
+
+def examples(session: Session, group_ids: list[int]) -> dict[int, tuple[str, tuple]]:
+    """One photo of each group (its stored path and that photo's box of the group), to show."""
+    from deertrack_core.models import Image
+
+    first = (
+        select(Detection.repeat_group_id, func.min(Detection.id).label("det"))
+        .where(Detection.repeat_group_id.in_([int(g) for g in group_ids]))
+        .group_by(Detection.repeat_group_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(first.c.repeat_group_id, Image.path, Detection.x, Detection.y, Detection.w,
+               Detection.h)  # fmt: skip
+        .join(Detection, Detection.id == first.c.det)
+        .join(Image, Image.id == Detection.image_id)
+    ).all()
+    return {int(r[0]): (r.path, (r.x, r.y, r.w, r.h)) for r in rows}

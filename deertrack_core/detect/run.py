@@ -251,3 +251,13 @@ def _embed(session: Session, embedder, new: list[tuple[Detection, Any]]) -> int:
     ]
     session.execute(insert_ignoring_duplicates(session), rows)
     return len(rows)
+
+
+def photos_without_boxes(session: Session) -> tuple[int, int]:
+    """``(photos with no box at all, photos)``: what a detector run could still add to."""
+    from sqlalchemy import func
+
+    total = int(session.scalar(select(func.count(Image.id))) or 0)
+    boxed = exists().where(Detection.image_id == Image.id)
+    bare = int(session.scalar(select(func.count(Image.id)).where(~boxed)) or 0)
+    return bare, total

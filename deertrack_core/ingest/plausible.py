@@ -258,3 +258,84 @@ def set_deployment_span(
     dep.span_declared = start is not None or end is not None
     _refresh(session, dep.id)
     return _flagged(session, dep.id)
+
+
+def flagged_photos(session: Session, *, limit: int = 500) -> list[dict]:
+    """The photos whose time is implausible (id, path, station, time, source, problem), by
+    deployment and file name; at most ``limit``."""
+    rows = session.execute(
+        select(
+            Image.id, Image.path, Image.captured_at, Image.time_source, Image.time_problem,
+            Deployment.station, Deployment.camera,
+        )  # fmt: skip
+        .join(Deployment, Deployment.id == Image.deployment_id)
+        .where(Image.time_problem.is_not(None))
+        .order_by(Image.deployment_id, Image.path)
+        .limit(limit)
+    ).all()
+    return [
+        {**{k: v for k, v in r._asdict().items() if k != "camera"},
+         "station": f"{r.station}/{r.camera}" if r.camera else r.station}  # fmt: skip
+        for r in rows
+    ]
+
+
+def flagged_count(session: Session) -> dict[str, int]:
+    """How many photos carry each time problem."""
+    rows = session.execute(
+        select(Image.time_problem, func.count(Image.id))
+        .where(Image.time_problem.is_not(None))
+        .group_by(Image.time_problem)
+    ).all()
+    return {str(p): int(n) for p, n in rows}
+
+
+def confirm_ampm(
+    session: Session,
+    image_ids: Iterable[int],
+    *,
+    flip: bool = False,
+    actor: auth.Actor | None = None,
+    user: str = "",
+) -> int:
+    """A person confirms the AM/PM of data-bar readings that could not tell them apart
+    (``databar-ampm``): as read, or with AM and PM swapped (``flip``: 12 hours added before noon,
+    taken away after). Each photo becomes an ordinary ``databar`` reading (the file-order check
+    applies to it from now on), audited under one action id; photos among ``image_ids`` that
+    are not unconfirmed readings are left alone. Admins only. Returns how many were confirmed."""
+    who = auth.require(session, actor, auth.ADMIN, "confirm data-bar times", name=user)
+    ids = sorted({int(i) for i in image_ids})
+    if not ids:
+        raise ValidationError({"photos": "no photos were selected"})
+    images = list(
+        session.scalars(
+            select(Image).where(Image.id.in_(ids), Image.time_source == "databar-ampm")
+        )
+    )
+    action_id = uuid.uuid4().hex
+    for image in images:
+        when = image.captured_at
+        if flip and when is not None:
+            when += dt.timedelta(hours=12 if when.hour < 12 else -12)
+            image.camera_time = when - dt.timedelta(
+                seconds=float(image.deployment.clock_offset_s or 0.0)
+            )
+        for field, old, new in (
+            ("captured_at", image.captured_at, when),
+            ("time_source", image.time_source, "databar"),
+        ):
+            if old != new:
+                session.add(
+                    Correction(
+                        entity="image", entity_id=image.id, field=field,
+                        old_value=None if old is None else str(old),
+                        new_value=None if new is None else str(new),
+                        action="confirm am/pm (swapped)" if flip else "confirm am/pm",
+                        action_id=action_id, changed_by=who.name,
+                    )  # fmt: skip
+                )
+        image.captured_at, image.time_source = when, "databar"
+    for dep in sorted({i.deployment_id for i in images}):
+        _refresh(session, dep)
+    log.info("%s confirmed the AM/PM of %d data-bar times", who.name, len(images))
+    return len(images)

@@ -181,3 +181,25 @@ def accept_suggestion(
         .values(action=f"sex/age suggestion p={suggestion.probability:.2f}")
     )
     return action_id
+
+
+def labels_version(session: Session, model: str) -> tuple:
+    """A cheap fingerprint of what :func:`fit_from_reviews` learns from (the sex/age labels
+    and ``model``'s cached embeddings): equal fingerprints give the same classifier."""
+    from sqlalchemy import func
+
+    from deertrack_core.models import Embedding
+
+    return tuple(
+        session.execute(
+            select(
+                select(func.count(Detection.id))
+                .where(Detection.sex_age.in_(CLASSES))
+                .scalar_subquery(),
+                select(func.max(Correction.id))
+                .where(Correction.field == "sex_age")
+                .scalar_subquery(),
+                select(func.count(Embedding.id)).where(Embedding.model == model).scalar_subquery(),
+            )
+        ).one()
+    )

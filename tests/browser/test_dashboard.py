@@ -44,6 +44,7 @@ PAGES = {
     "audit": "Audit trail",
     "similarity": "All scores",
     "threshold": "Recommended thresholds",
+    "models": "Promote or roll back",
     "exports": "Recent exports",
     "jobs": "Recent jobs",
 }

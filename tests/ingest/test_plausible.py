@@ -121,3 +121,57 @@ def test_declaring_a_deployments_dates_flags_the_photos_outside(url, tmp_path):
     assert by_name == {"a.jpg": None, "b.jpg": AFTER_END, "c.jpg": BEFORE_1990}
     with db.session_scope(url) as s, pytest.raises(ValidationError, match="after the start"):
         set_deployment_span(s, dep_id, D(2024, 10, 5), D(2024, 10, 1), "ana")
+
+
+def _unsure_bar_readings(url, tmp_path) -> list[int]:
+    """Three photos whose data-bar AM/PM was unreadable (as ingest stores such readings)."""
+    from deertrack_core.ingest.plausible import reflag_times
+
+    for i, hour in enumerate((7, 8, 21)):
+        make_jpeg(tmp_path / "S1" / f"RCNX{i:04d}.jpg", when=T0.replace(hour=hour))
+    ingest_folder(tmp_path / "S1", url=url)
+    with db.session_scope(url) as s:
+        for image in s.scalars(select(Image)):
+            image.time_source = "databar-ampm"
+        s.flush()
+        reflag_times(s, set(s.scalars(select(Image.deployment_id))))
+        return list(s.scalars(select(Image.id).order_by(Image.path)))
+
+
+def test_confirming_am_pm_clears_the_flag_swaps_when_asked_and_is_audited(url, tmp_path):
+    from deertrack_core.ingest.plausible import AMPM_UNSURE, confirm_ampm, flagged_count
+
+    ids = _unsure_bar_readings(url, tmp_path)
+    with db.session_scope(url) as s:
+        assert flagged_count(s) == {AMPM_UNSURE: 3}
+        assert confirm_ampm(s, ids[:1], user="ana") == 1
+        assert confirm_ampm(s, ids[1:2], flip=True, user="ana") == 1
+        assert confirm_ampm(s, ids[:1], user="ana") == 0  # already confirmed: left alone
+    with db.session_scope(url) as s:
+        got = {i.id: (i.captured_at, i.time_source, i.time_problem) for i in s.scalars(select(Image))}
+        audit = s.scalars(select(Correction).where(Correction.entity == "image")).all()
+    assert got[ids[0]] == (T0.replace(hour=7), "databar", None)
+    assert got[ids[1]] == (T0.replace(hour=20), "databar", None)  # 8 AM read: it was 8 PM
+    assert got[ids[2]][1:] == ("databar-ampm", AMPM_UNSURE)
+    assert {(a.entity_id, a.field, a.changed_by) for a in audit} == {
+        (ids[0], "time_source", "ana"), (ids[1], "time_source", "ana"),
+        (ids[1], "captured_at", "ana"),
+    }  # fmt: skip
+
+
+def test_confirming_am_pm_needs_an_admin_once_accounts_exist(url, tmp_path):
+    from deertrack_core.auth import Actor, add_user
+    from deertrack_core.errors import AuthenticationError, PermissionDeniedError
+    from deertrack_core.ingest.plausible import confirm_ampm
+
+    ids = _unsure_bar_readings(url, tmp_path)
+    with db.session_scope(url) as s:
+        add_user(s, "rita", "reviewer", "a-long-password", actor=Actor.console("root"))
+    with db.session_scope(url) as s:
+        with pytest.raises(AuthenticationError):
+            confirm_ampm(s, ids, user="ana")
+        with pytest.raises(PermissionDeniedError):
+            confirm_ampm(s, ids, actor=Actor.user("rita", "reviewer"))
+        assert confirm_ampm(s, ids, actor=Actor.console("root")) == 3
+    with db.session_scope(url) as s:
+        assert set(s.scalars(select(Image.time_problem))) == {None}

@@ -35,7 +35,7 @@ def test_confirm_button_confirms_the_track(archive, engine):
 def test_an_action_leaves_a_notice_for_the_next_run(archive):
     at = run_page("review.py")
     at.button(key="review_reject").click().run()
-    assert [t.value for t in at.toast] == ["Marked as not a deer."]
+    assert [t.value for t in at.toast] == ["Marked as a false box (no animal)."]
     at.run()  # shown once
     assert not at.toast
 

@@ -50,7 +50,10 @@ ref = seen[1] if seen and seen[0] == item.track_key else item.ref
 if not seen or seen[0] != item.track_key:
     st.session_state[K.REVIEW_CAND] = 0  # a new track: compare with its best candidate first
 st.session_state[K.REVIEW_SEEN] = (item.track_key, item.ref)
-frame_key, picture_key = f"{K.REVIEW_FRAME}_{item.track_key}", f"{K.REVIEW_PICTURE}_{item.track_key}"
+frame_key, picture_key = (
+    f"{K.REVIEW_FRAME}_{item.track_key}",
+    f"{K.REVIEW_PICTURE}_{item.track_key}",
+)
 
 review_view.item_header(item, total, threshold)
 clicked = review_view.decision_buttons(item)

@@ -69,7 +69,9 @@ def _chart(photo: PhotoBoxes, pick: BoxRow, edited: tuple | None) -> alt.LayerCh
 def _use_drawn(keys: dict[str, str], drawn: dict) -> None:
     (x0, x1), (y0, y1) = sorted(drawn["x"]), sorted(drawn["y"])
     values = {"x": x0, "y": y0, "w": x1 - x0, "h": y1 - y0}
-    st.session_state.update({keys[f]: round(100 * min(max(v, 0.0), 1.0), 1) for f, v in values.items()})
+    st.session_state.update(
+        {keys[f]: round(100 * min(max(v, 0.0), 1.0), 1) for f, v in values.items()}
+    )
 
 
 def editor(photo: PhotoBoxes, detection_id: int, act: Callable[..., None]) -> None:

@@ -32,9 +32,7 @@ def controls() -> tuple[float, tuple[float, float]]:
     st.session_state.setdefault(K.REVIEW_ZOOM, 1.0)
     st.session_state.setdefault(K.REVIEW_FOCUS, "·")
     z, b, f = st.columns([4, 2, 5], vertical_alignment="bottom")
-    zoom = z.select_slider(
-        "Zoom", images.ZOOMS, key=K.REVIEW_ZOOM, format_func=lambda v: f"{v:g}×"
-    )
+    zoom = z.select_slider("Zoom", images.ZOOMS, key=K.REVIEW_ZOOM, format_func=lambda v: f"{v:g}×")
     b.button("Zoom in", key="review_zoom_in", shortcut="z", on_click=_zoom_in,
              icon=":material/zoom_in:", width="stretch", help="1× → 1.5× → 2× → 3× → 4× → 1×")  # fmt: skip
     focus = f.segmented_control(

@@ -95,7 +95,12 @@ def view_jpeg(
     try:
         size = upright_size(path)
         x, y, w, h = view_region(size, box, canvas, zoom, focus)
-        inside = (max(x, 0.0), max(y, 0.0), min(x + w, 1.0) - max(x, 0.0), min(y + h, 1.0) - max(y, 0.0))
+        inside = (
+            max(x, 0.0),
+            max(y, 0.0),
+            min(x + w, 1.0) - max(x, 0.0),
+            min(y + h, 1.0) - max(y, 0.0),
+        )
         crop = crop_box(path, inside, margin=0.0, min_side=min(canvas))
     except Exception as exc:  # noqa: BLE001 - a missing or broken photo shows a placeholder
         log.warning("cannot show %s: %s", path, exc)

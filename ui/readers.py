@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from deertrack_core import audit, deer, individuals, stats
-from ui import evidence, resources
+from ui import evidence, overview_view, resources
 
 
 @st.cache_data(ttl=30, show_spinner=False)
@@ -18,6 +18,13 @@ def overview(url: str):
     """The archive's counts and its detections per day (Overview)."""
     with resources.session() as s:
         return stats.overview_counts(s), stats.detections_over_time(s)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def detections_over_time(url: str, deployment_ids: tuple[int, ...]):
+    """Animal detections per day of some deployments (Overview, filtered to a station)."""
+    with resources.session() as s:
+        return stats.detections_over_time(s, deployment_ids=deployment_ids)
 
 
 @st.cache_data(ttl=30, show_spinner=False)
@@ -67,9 +74,55 @@ def audit_trail(url: str, user: str | None, action: str | None, limit: int):
         return records, deer.names(s, audit.deer_named(records))
 
 
+@st.cache_resource(ttl=30, show_spinner=False, max_entries=4)
+def _rows(url: str, confirmed_only: bool):
+    """Every timed animal box with its identity's provenance, and the deployments (shared,
+    read-only: the readers below derive from them)."""
+    from deertrack_core.analysis.load import load_deployments, load_detections
+
+    with resources.session() as s:
+        df = load_detections(s, columns=(), confirmed_only=confirmed_only)
+        return df, load_deployments(s)
+
+
+def _scoped(url: str, confirmed_only: bool, deployment_ids: tuple[int, ...]):
+    df, deps = _rows(url, confirmed_only)
+    if deployment_ids:
+        df = df[df["deployment_id"].isin(deployment_ids)]
+    return df, deps
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def identities(url: str, confirmed_only: bool, deployment_ids: tuple[int, ...] = ()):
+    """Boxes by provenance, deer counted, and the weekly series with reviewed coverage."""
+    from deertrack_core.analysis import provenance
+
+    df, _ = _scoped(url, confirmed_only, deployment_ids)
+    return provenance.counts(df), overview_view.identity_counts(df), overview_view.weekly(df)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def stations(url: str, confirmed_only: bool, deer_id: int | None = None):
+    """Per station: coordinates, effort, detections per 100 trap nights (one deer's, or all)."""
+    df, deps = _rows(url, confirmed_only)
+    if deer_id is not None:
+        return overview_view.deer_stations(df, deps, deer_id)
+    return overview_view.stations(df, deps)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def deer_tallies(url: str) -> dict[int, dict[str, int]]:
+    """Each deer's timed boxes by provenance: {deer id: {"confirmed": n, "automatic": m}}."""
+    df, _ = _rows(url, False)
+    ids = df[df["deer_id"].notna()]
+    table = ids.groupby(["deer_id", "provenance"]).size().unstack(fill_value=0)
+    return {int(i): {k: int(v) for k, v in row.items()} for i, row in table.iterrows()}
+
+
 def clear_caches() -> None:
     """Drop cached query results after a change, so every screen shows it at once; the
     threshold evidence is prepared again in the background a moment later."""
     st.cache_data.clear()
+    _rows.clear()
     evidence.forget()
     evidence.warm(resources.database_url())

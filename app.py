@@ -28,6 +28,7 @@ PAGES = {
         st.Page("screens/threshold.py", title="Threshold", icon=":material/tune:"),
     ],
     "Results": [
+        st.Page("screens/population.py", title="Population", icon=":material/groups:"),
         st.Page("screens/exports.py", title="Exports", icon=":material/download:"),
         st.Page("screens/jobs.py", title="Jobs", icon=":material/schedule:"),
     ],

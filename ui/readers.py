@@ -119,6 +119,41 @@ def deer_tallies(url: str) -> dict[int, dict[str, int]]:
     return {int(i): {k: int(v) for k, v in row.items()} for i, row in table.iterrows()}
 
 
+def archive_state(url: str) -> tuple:
+    """A fingerprint of everything a population estimate reads (one cheap query): the reviewed
+    evidence, embeddings and settings, and the detections by match status."""
+    from sqlalchemy import func, select
+
+    from deertrack_core.models import Detection
+
+    with resources.session() as s:
+        by_status = s.execute(
+            select(Detection.match_status, func.count(), func.max(Detection.id))
+            .group_by(Detection.match_status)
+            .order_by(Detection.match_status)
+        ).all()
+        return stats.evidence_version(s) + tuple(tuple(r) for r in by_status)
+
+
+#: (url, occasion, scope, state) whose ID-error intervals are cached (this process).
+POPULATION_DONE: set[tuple] = set()
+
+
+@st.cache_data(ttl=3600, max_entries=32, show_spinner=False)
+def population(url: str, occasion: str, confirmed_only: bool, state: tuple, id_error: bool):
+    """Every closed-population model on the archive; ``state`` (:func:`archive_state`) keys
+    the cache, so a change to the archive computes again. Slow with ``id_error`` (seconds)."""
+    from deertrack_core.analysis.population import population_from_session
+
+    with resources.session() as s:
+        report = population_from_session(
+            s, occasion=occasion, confirmed_only=confirmed_only, id_error=id_error
+        )
+    if id_error:
+        POPULATION_DONE.add((url, occasion, confirmed_only, state))
+    return report
+
+
 def clear_caches() -> None:
     """Drop cached query results after a change, so every screen shows it at once; the
     threshold evidence is prepared again in the background a moment later."""

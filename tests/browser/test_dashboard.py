@@ -44,6 +44,7 @@ PAGES = {
     "audit": "Audit trail",
     "similarity": "All scores",
     "threshold": "Recommended thresholds",
+    "population": "Simple estimators",
     "exports": "Recent exports",
     "jobs": "Recent jobs",
 }

@@ -41,6 +41,33 @@ def score_options(url: str):
         return stats.score_models(s), dict(stats.deployments(s))
 
 
+@st.cache_data(ttl=60, show_spinner=False)
+def score_runs(url: str) -> dict[str, list[str]]:
+    """The runs that logged scores, by model, newest last (Exports: the scores filters)."""
+    from sqlalchemy import func, select
+
+    from deertrack_core.models import ReidSimilarityScore as S
+
+    stmt = select(S.model, S.run_id).group_by(S.model, S.run_id).order_by(
+        S.model, func.min(S.calculated_at))  # fmt: skip
+    out: dict[str, list[str]] = {}
+    with resources.session() as s:
+        for model, run in s.execute(stmt):
+            out.setdefault(model, []).append(run)
+    return out
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def score_summary(url: str, flt: stats.ScoreFilter, run_id: str | None = None, bins: int = 20):
+    """The scores summary (by bucket, matched rate, per model and run, same vs different)."""
+    from deertrack_core.reports.scores import ScoreQuery
+    from deertrack_core.reports.scores import score_summary as summarise
+
+    q = ScoreQuery(flt.model, run_id, flt.start, flt.end, tuple(flt.deployment_ids))
+    with resources.session() as s:
+        return summarise(s, q, bins=bins)
+
+
 @st.cache_data(ttl=60, show_spinner="Counting scores…")
 def histograms(url: str, flt: stats.ScoreFilter, bins: int):
     """Score histograms: matched vs not, and same vs different deer (Similarity)."""

@@ -47,3 +47,16 @@ def test_busy_span_and_the_charts_note():
     note = periods.trimmed_note(totals, span, "week", lambda x: x.strftime("%d %b"))
     assert "1 week before 08 Jan" in note and "2 weeks after 22 Jan" in note
     assert periods.busy_span(totals.assign(detections=0)) is None
+
+
+def test_individual_timelines_span_the_season_not_the_range():
+    from types import SimpleNamespace
+
+    from deertrack_core.reports.pdf_individuals import _season
+
+    times = pd.Series(pd.to_datetime(["2025-09-03 19:34", "2026-01-12 16:19"]))
+    inputs = SimpleNamespace(detections=pd.DataFrame({"captured_at": times}),
+                             start=dt.date(2024, 1, 1), end=dt.date(2026, 12, 31))  # fmt: skip
+    assert _season(inputs) == (dt.date(2025, 9, 3), dt.date(2026, 1, 12))
+    inputs.start = dt.date(2025, 10, 1)  # the range cuts the season: the range wins
+    assert _season(inputs) == (dt.date(2025, 10, 1), dt.date(2026, 1, 12))

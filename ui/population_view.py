@@ -59,7 +59,11 @@ def chart(report: PopulationReport, pending: bool = False) -> alt.LayerChart | N
             alt.Tooltip("lower:Q", format=".1f"), alt.Tooltip("upper:Q", format=".1f")]  # fmt: skip
     base = alt.Chart(df).encode(y=y, yOffset=offset, color=colour, tooltip=tips)
     rules = base.mark_rule(strokeWidth=3).encode(
-        x=alt.X("lower:Q", title="Population size (deer)", scale=alt.Scale(zero=False)),
+        x=alt.X(
+            "lower:Q",
+            title="Population size (deer, log scale)",
+            scale=alt.Scale(type="log", nice=False),
+        ),
         x2="upper:Q",
     )
     dots = base.mark_point(filled=True, size=70).encode(x="N:Q")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from deertrack_core import stats
 from deertrack_core.reid.active import active_threshold
-from ui import charts, readers, resources
+from ui import charts, readers, resources, score_summary_view
 from ui import state as K
 
 url = resources.start_page(
@@ -66,3 +66,6 @@ else:
     )
     st.page_link("screens/jobs.py", label="Start a backfill", icon=":material/schedule:")
     st.page_link("screens/review.py", label="Review detections", icon=":material/fact_check:")
+
+st.subheader("Summary of the scores")
+score_summary_view.show(readers.score_summary(url, flt))

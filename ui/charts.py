@@ -129,3 +129,56 @@ def weekly_detections(rows: list[dict]) -> alt.Chart:
         )
         .properties(height=300)
     )
+
+
+def weekly_individuals(table: pd.DataFrame, scope: str) -> alt.LayerChart:
+    """Distinct deer per ISO week (counted ``scope``, and with a reviewer's identity only) over
+    the share of the week's deer boxes a reviewer identified, shaded behind: where the shading
+    drops, fewer deer means less review, not fewer deer."""
+    df = table.copy()
+    df["week"] = df["period"].map(iso_week)
+    df["label"] = df["period"].map(week_label)
+    df["reviewed"] = (df["reviewed_share"] * 100).round(0)
+    order = list(df["week"])
+    x = alt.X("week:O", sort=order, title="ISO week",
+              axis=alt.Axis(labelAngle=0, labelOverlap="greedy"))  # fmt: skip
+    tips = [alt.Tooltip("label:N", title="week"),
+            alt.Tooltip("individuals:Q", title=f"deer {scope}"),
+            alt.Tooltip("individuals_confirmed:Q", title="deer (confirmed only)"),
+            alt.Tooltip("boxes:Q", title="deer boxes"),
+            alt.Tooltip("reviewed:Q", title="reviewed %")]  # fmt: skip
+    shade = (
+        alt.Chart(df)
+        .mark_bar(color="#c9b27c", opacity=0.35)
+        .encode(
+            x=x,
+            tooltip=tips,
+            y=alt.Y(
+                "reviewed:Q",
+                title="Deer boxes reviewed (%, shaded)",
+                scale=alt.Scale(domain=[0, 100]),
+            ),
+        )  # fmt: skip
+    )
+    long = df.melt(
+        id_vars=["week", "label"], value_vars=["individuals", "individuals_confirmed"],
+        var_name="series", value_name="deer",
+    )  # fmt: skip
+    names = {"individuals": f"distinct deer {scope}",
+             "individuals_confirmed": "distinct deer, confirmed only"}  # fmt: skip
+    long["series"] = long["series"].map(names)
+    domain = list(dict.fromkeys(names.values()))
+    lines = (
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=x,
+            y=alt.Y("deer:Q", title="Distinct individuals"),
+            color=alt.Color("series:N", title="", legend=alt.Legend(orient="bottom", labelLimit=400),
+                            scale=alt.Scale(domain=domain, range=["#3f6b3a", "#b5651d"])),
+            strokeDash=alt.StrokeDash("series:N", legend=None,
+                                      scale=alt.Scale(domain=domain, range=[[1, 0], [4, 3]])),
+            tooltip=[alt.Tooltip("label:N", title="week"), "series:N", "deer:Q"],
+        )
+    )  # fmt: skip
+    return alt.layer(shade, lines).resolve_scale(y="independent").properties(height=300)

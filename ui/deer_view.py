@@ -29,7 +29,22 @@ def _date(d) -> str:
     return d.strftime("%d %b %Y") if d else "—"
 
 
-def gallery(cards: list[DeerCard], per_row: int = 5) -> None:
+def tally_text(tally: dict[str, int] | None) -> str:
+    """ "8 confirmed · 4 automatic": who identified the deer's sightings."""
+    tally = tally or {}
+    parts = [f"{tally[k]:,} {k}" for k in ("confirmed", "automatic", "proposed") if tally.get(k)]
+    return " · ".join(parts) or "no dated sightings"
+
+
+def provenance_of(rows: list[Sighting]) -> list[str]:
+    """Each sighting's identity provenance (confirmed / automatic / proposed)."""
+    from deertrack_core.analysis.provenance import classify
+
+    status = pd.Series([r.status for r in rows], dtype="object")
+    return list(classify(status, pd.Series([1] * len(rows), dtype="float")))
+
+
+def gallery(cards: list[DeerCard], per_row: int = 5, tallies: dict | None = None) -> None:
     for start in range(0, len(cards), per_row):
         cols = st.columns(per_row)
         for col, card in zip(cols, cards[start : start + per_row], strict=False):
@@ -40,7 +55,8 @@ def gallery(cards: list[DeerCard], per_row: int = 5) -> None:
                 st.markdown(f"**{card.name}** · {card.sex_age}")
                 st.caption(
                     f"{plural(card.sightings, 'sighting')} · {plural(card.stations, 'camera')}  \n"
-                    f"{_date(card.first_seen)} – {_date(card.last_seen)}"
+                    f"{_date(card.first_seen)} – {_date(card.last_seen)}  \n"
+                    f"identified: {tally_text((tallies or {}).get(card.deer_id))}"
                 )
                 if st.button("Open", key=f"deer_open_{card.deer_id}", width="stretch"):
                     st.session_state[K.DEER_SELECTED] = card.deer_id
@@ -53,18 +69,26 @@ def timeline(rows: list[Sighting]) -> None:
         st.caption("No dated sightings.")
         return
     df = pd.DataFrame(
-        {"time": [r.captured_at for r in dated], "camera": [r.station for r in dated]}
-    )
+        {"time": [r.captured_at for r in dated], "camera": [r.station for r in dated],
+         "identified": provenance_of(dated)}
+    )  # fmt: skip
+    colours = {"confirmed": "#3f6b3a", "automatic": "#c9b27c", "proposed": "#9a9a9a"}
+    domain = [k for k in colours if k in set(df["identified"])]
     first, last = df["time"].min(), df["time"].max()
     pad = max((last - first) * 0.03, pd.Timedelta(days=1))  # one sighting still gets a span
     span = [_vega_time(first - pad), _vega_time(last + pad)]
     chart = (
         alt.Chart(df)
-        .mark_circle(size=90, opacity=0.8, color="#3f6b3a")
+        .mark_circle(size=90, opacity=0.8)
         .encode(
             x=alt.X("time:T", title="Date", scale=alt.Scale(domain=span)),
             y=alt.Y("camera:N", title="Camera"),
-            tooltip=[alt.Tooltip("time:T", format="%Y-%m-%d %H:%M"), "camera:N"],
+            color=alt.Color(
+                "identified:N",
+                title="identified",
+                scale=alt.Scale(domain=domain, range=[colours[k] for k in domain]),
+            ),
+            tooltip=[alt.Tooltip("time:T", format="%Y-%m-%d %H:%M"), "camera:N", "identified:N"],
         )
         .properties(height=alt.Step(32))  # one row per camera, never squeezed
     )
@@ -103,6 +127,70 @@ def stations(table: list[StationRow]) -> None:
 
 def sighting_label(r: Sighting) -> str:
     return f"#{r.detection_id} · {r.station} · {formats.day_time(r.captured_at)}"
+
+
+def tally(rows: list[Sighting]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for p in provenance_of(rows):
+        out[p] = out.get(p, 0) + 1
+    return out
+
+
+def station_map(table: pd.DataFrame, name: str) -> None:
+    """The deer's stations on the Overview's kind of map (its detections per 100 trap nights)."""
+    from ui import station_map as smap
+
+    mine = table[table["detections"] > 0]
+    if mine["latitude"].notna().any():
+        st.altair_chart(smap.chart(table, f"Where {name} was seen (per 100 trap nights)"),
+                        width="stretch")  # fmt: skip
+    if missing := smap.without_coordinates(mine):
+        st.caption(f"Not on the map (no coordinates): {', '.join(missing)}.")
+
+
+def edit_panel(selected: int, deer, rows: list[Sighting], others: dict, edit) -> None:
+    """Rename, notes, merge another deer in, move a wrong detection out."""
+    st.subheader("Edit")
+    a, b = st.columns(2, gap="large")
+    with a:
+        name = st.text_input("Name or tag", value=deer.name, key=f"{K.DEER_RENAME}_{selected}")
+        if st.button("Rename", key="deer_rename_btn"):
+            edit(individuals.rename, selected, name, message=f"Renamed to {name}.")
+        notes = st.text_area("Notes", value=deer.notes, key=f"{K.DEER_NOTES}_{selected}")
+        if st.button("Save notes", key="deer_notes_btn"):
+            edit(individuals.set_notes, selected, notes, message="Notes saved.")
+    with b:
+        merge = st.selectbox(
+            "Merge another deer into this one",
+            list(others),
+            format_func=others.get,
+            index=None,
+            key=K.DEER_MERGE_WITH,
+        )
+        if st.button(
+            "Merge",
+            key="deer_merge_btn",
+            disabled=merge is None,
+            help="Its sightings move here; it is kept in the audit trail",
+        ):
+            edit(
+                individuals.merge,
+                selected,
+                merge,
+                message=f"Merged {others.get(merge)} into {deer.name}.",
+            )
+        labels = {r.detection_id: sighting_label(r) for r in rows}
+        move = st.selectbox(
+            "Move a wrong detection out", list(labels), format_func=labels.get, index=None,
+            key=K.DEER_MOVE_DETECTION,
+        )  # fmt: skip
+        targets = {"queue": "back to the review queue", "new": "a new individual"} | {
+            str(i): n for i, n in others.items()
+        }
+        target = st.selectbox("…to", list(targets), format_func=targets.get, key=K.DEER_MOVE_TARGET)
+        if st.button("Move out", key="deer_move_btn", disabled=move is None):
+            to = None if target == "queue" else target if target == "new" else int(target)
+            edit(individuals.move_out, move, to=to, message=f"Detection {move} moved out.")
 
 
 def split(deer_id: int, name: str, rows: list[Sighting], edit: Callable[..., None]) -> None:

@@ -21,6 +21,7 @@ PAGES = {
         ("screens/models.py", "Models", ":material/model_training:", "admin"),
     ],
     "Results": [
+        ("screens/population.py", "Population", ":material/groups:", "viewer"),
         ("screens/exports.py", "Exports", ":material/download:", "viewer"),
         ("screens/jobs.py", "Jobs", ":material/schedule:", "viewer"),
     ],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from deertrack_core import audit, deer, individuals, stats
-from ui import evidence, resources
+from ui import evidence, overview_view, resources
 
 
 @st.cache_data(ttl=30, show_spinner=False)
@@ -18,6 +18,13 @@ def overview(url: str):
     """The archive's counts and its detections per day (Overview)."""
     with resources.session() as s:
         return stats.overview_counts(s), stats.detections_over_time(s)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def detections_over_time(url: str, deployment_ids: tuple[int, ...]):
+    """Animal detections per day of some deployments (Overview, filtered to a station)."""
+    with resources.session() as s:
+        return stats.detections_over_time(s, deployment_ids=deployment_ids)
 
 
 @st.cache_data(ttl=30, show_spinner=False)
@@ -32,6 +39,33 @@ def score_options(url: str):
     """The models with logged scores, and the cameras (Similarity filters)."""
     with resources.session() as s:
         return stats.score_models(s), dict(stats.deployments(s))
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def score_runs(url: str) -> dict[str, list[str]]:
+    """The runs that logged scores, by model, newest last (Exports: the scores filters)."""
+    from sqlalchemy import func, select
+
+    from deertrack_core.models import ReidSimilarityScore as S
+
+    stmt = select(S.model, S.run_id).group_by(S.model, S.run_id).order_by(
+        S.model, func.min(S.calculated_at))  # fmt: skip
+    out: dict[str, list[str]] = {}
+    with resources.session() as s:
+        for model, run in s.execute(stmt):
+            out.setdefault(model, []).append(run)
+    return out
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def score_summary(url: str, flt: stats.ScoreFilter, run_id: str | None = None, bins: int = 20):
+    """The scores summary (by bucket, matched rate, per model and run, same vs different)."""
+    from deertrack_core.reports.scores import ScoreQuery
+    from deertrack_core.reports.scores import score_summary as summarise
+
+    q = ScoreQuery(flt.model, run_id, flt.start, flt.end, tuple(flt.deployment_ids))
+    with resources.session() as s:
+        return summarise(s, q, bins=bins)
 
 
 @st.cache_data(ttl=60, show_spinner="Counting scores…")
@@ -169,11 +203,90 @@ def _sex_age(url: str, model: str, version: tuple):
     from ui.review_species import fit_or_reason
 
     return fit_or_reason(url, model)
+@st.cache_resource(ttl=30, show_spinner=False, max_entries=4)
+def _rows(url: str, confirmed_only: bool):
+    """Every timed animal box with its identity's provenance, and the deployments (shared,
+    read-only: the readers below derive from them)."""
+    from deertrack_core.analysis.load import load_deployments, load_detections
+
+    with resources.session() as s:
+        df = load_detections(s, columns=(), confirmed_only=confirmed_only)
+        return df, load_deployments(s)
+
+
+def _scoped(url: str, confirmed_only: bool, deployment_ids: tuple[int, ...]):
+    df, deps = _rows(url, confirmed_only)
+    if deployment_ids:
+        df = df[df["deployment_id"].isin(deployment_ids)]
+    return df, deps
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def identities(url: str, confirmed_only: bool, deployment_ids: tuple[int, ...] = ()):
+    """Boxes by provenance, deer counted, and the weekly series with reviewed coverage."""
+    from deertrack_core.analysis import provenance
+
+    df, _ = _scoped(url, confirmed_only, deployment_ids)
+    return provenance.counts(df), overview_view.identity_counts(df), overview_view.weekly(df)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def stations(url: str, confirmed_only: bool, deer_id: int | None = None):
+    """Per station: coordinates, effort, detections per 100 trap nights (one deer's, or all)."""
+    df, deps = _rows(url, confirmed_only)
+    if deer_id is not None:
+        return overview_view.deer_stations(df, deps, deer_id)
+    return overview_view.stations(df, deps)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def deer_tallies(url: str) -> dict[int, dict[str, int]]:
+    """Each deer's timed boxes by provenance: {deer id: {"confirmed": n, "automatic": m}}."""
+    df, _ = _rows(url, False)
+    ids = df[df["deer_id"].notna()]
+    table = ids.groupby(["deer_id", "provenance"]).size().unstack(fill_value=0)
+    return {int(i): {k: int(v) for k, v in row.items()} for i, row in table.iterrows()}
+
+
+def archive_state(url: str) -> tuple:
+    """A fingerprint of everything a population estimate reads (one cheap query): the reviewed
+    evidence, embeddings and settings, and the detections by match status."""
+    from sqlalchemy import func, select
+
+    from deertrack_core.models import Detection
+
+    with resources.session() as s:
+        by_status = s.execute(
+            select(Detection.match_status, func.count(), func.max(Detection.id))
+            .group_by(Detection.match_status)
+            .order_by(Detection.match_status)
+        ).all()
+        return stats.evidence_version(s) + tuple(tuple(r) for r in by_status)
+
+
+#: (url, occasion, scope, state) whose ID-error intervals are cached (this process).
+POPULATION_DONE: set[tuple] = set()
+
+
+@st.cache_data(ttl=3600, max_entries=32, show_spinner=False)
+def population(url: str, occasion: str, confirmed_only: bool, state: tuple, id_error: bool):
+    """Every closed-population model on the archive; ``state`` (:func:`archive_state`) keys
+    the cache, so a change to the archive computes again. Slow with ``id_error`` (seconds)."""
+    from deertrack_core.analysis.population import population_from_session
+
+    with resources.session() as s:
+        report = population_from_session(
+            s, occasion=occasion, confirmed_only=confirmed_only, id_error=id_error
+        )
+    if id_error:
+        POPULATION_DONE.add((url, occasion, confirmed_only, state))
+    return report
 
 
 def clear_caches() -> None:
     """Drop cached query results after a change, so every screen shows it at once; the
     threshold evidence is prepared again in the background a moment later."""
     st.cache_data.clear()
+    _rows.clear()
     evidence.forget()
     evidence.warm(resources.database_url())

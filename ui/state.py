@@ -78,3 +78,17 @@ FIELD_NOTICE = "field_notice"
 MODELS_NOTICE = "models_notice"
 TRAIN_JOB = "train_job"
 SWITCH_JOB = "switch_job"
+# Provenance: one "confirmed only" choice shared by every page that counts individuals
+CONFIRMED_ONLY = "confirmed_only"  # the choice (kept while pages that show no toggle run)
+CONFIRMED_ONLY_TOGGLE = "confirmed_only_toggle"  # prefix + page: the widget
+
+# Overview: the station map
+OV_STATION = "ov_station"  # the station the Overview is filtered to (None: all)
+OV_MAP = "ov_map"  # the map's selection state
+OV_MAP_SEEN = "ov_map_seen"  # the last map click acted on
+
+# Population
+POP_OCCASION = "pop_occasion"
+
+# Exports: the scores exports' filters
+EXPORT_CONFIRMED = "export_confirmed_only"

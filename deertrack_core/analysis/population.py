@@ -285,11 +285,14 @@ def population_from_session(
     replicates: int = REPLICATES,
     seed: int = 0,
     detections: pd.DataFrame | None = None,
+    id_error: bool = True,
 ) -> PopulationReport:
     """Load a range's detections, effort and evidence and run :func:`estimate_population`.
 
     ``detections``: the range's rows already loaded (with the same scope), e.g. by a report;
     the machine decisions' candidates are then read for the automatic rows only.
+    ``id_error=False``: sampling-only intervals, fast (no rescoring, no identity draws): what a
+    page shows while the intervals with identification error are computed.
     """
     from deertrack_core.analysis.load import load_deployments, load_detections
     from deertrack_core.reid.calibration import InsufficientEvidenceError
@@ -310,7 +313,9 @@ def population_from_session(
     effort = occasions.station_effort(load_deployments(session, deployments), start, end, occasion)
     calibration, why, lr = None, "", None
     machine_model = ""
-    if not confirmed_only and (df["provenance"] == "automatic").any():
+    if not id_error:
+        why = "intervals with identification error not computed (sampling only asked for)"
+    elif not confirmed_only and (df["provenance"] == "automatic").any():
         decided = provenance.attach_decisions(session, df[["detection_id", "match_status",
                                                            "deer_id"]])  # fmt: skip
         machine_model = provenance.machine_summary(decided)

@@ -263,17 +263,20 @@ def observations_csv(
             "observationType": "blank",
         }
     )
-    events = _event_rows(ev, animal, zones)
+    events = _event_rows(ev.assign(_human=human), animal, zones)
     out = pd.concat([media, blanks, events], ignore_index=True)
     out["count"] = out["count"].astype("Int64")
     return out
 
 
 def _event_rows(ev: pd.DataFrame, animal: pd.Series, zones: dict[int, str]) -> pd.DataFrame:
-    cols = ["event_id", "deployment_id", "species", "sex_age", "deer_id", "captured_at"]
+    cols = ["event_id", "deployment_id", "species", "sex_age", "deer_id", "captured_at", "_human"]
     cols += [c for c in ("species_taxonomy",) if c in ev.columns]
     grouped = ev.loc[animal, cols].groupby("event_id")
     first = grouped.first()
+    # An event of one deer is as human as its identities: every record's identity set by a
+    # reviewer -> human; any machine identity (or no identity: the species) -> machine.
+    reviewed = grouped["_human"].all() & first["deer_id"].notna()
     first["start"] = grouped["captured_at"].min()
     first["end"] = grouped["captured_at"].max()
     return pd.DataFrame(
@@ -290,8 +293,12 @@ def _event_rows(ev: pd.DataFrame, animal: pd.Series, zones: dict[int, str]) -> p
             "lifeStage": first["sex_age"].map(LIFE_STAGE),
             "sex": first["sex_age"].map(SEX),
             "individualID": first["deer_id"].astype("string"),
-            "classificationMethod": "machine",
-            "classifiedBy": "DeerTrack independent events",
+            "classificationMethod": np.where(reviewed, "human", "machine"),
+            "classifiedBy": np.where(
+                reviewed,
+                "DeerTrack independent events of reviewer-set identities",
+                "DeerTrack independent events",
+            ),
         }
     ).reset_index(drop=True)
 

@@ -266,6 +266,11 @@ def section(title: str, *flowables: Flowable, keep: bool = True) -> list[Flowabl
     return [head, *flowables]
 
 
+def keep(flowables: Sequence[Flowable]) -> list[Flowable]:
+    """``flowables`` kept on one page (moved whole to the next when they do not fit)."""
+    return [KeepTogether(list(flowables))]
+
+
 def para(text: str, style: str = "body") -> Paragraph:
     return Paragraph(text, STYLES[style])
 
@@ -279,6 +284,7 @@ __all__ = [
     "cover",
     "data_table",
     "figures_row",
+    "keep",
     "kv_table",
     "para",
     "png",

@@ -109,7 +109,7 @@ def _deer_block(inputs: ReportInputs, deer: pd.Series, rows: pd.DataFrame, exemp
         .rename("detections")
         .reset_index()
     )
-    timeline = charts.timeline_chart(daily, list(per_station["station"]), inputs.start, inputs.end)
+    timeline = charts.timeline_chart(daily, list(per_station["station"]), *_season(inputs))
     title = (
         f"{deer['deer_name'] or 'Deer'} <font size=10 color='#666666'>(#{deer['deer_id']})</font>"
     )
@@ -211,3 +211,12 @@ def build(inputs: ReportInputs, path: Path, meta: P.ReportMeta, progress: Progre
         story.pop()
     progress(4, 5, "writing PDF")
     return P.render(story, meta, path)
+
+
+def _season(inputs) -> tuple:
+    """The timelines' span: the range's first to last photo of any deer (every deer on the same
+    axis; a long range with a short season is not drawn as years of empty axis)."""
+    times = inputs.detections["captured_at"]
+    if times.empty:
+        return inputs.start, inputs.end
+    return max(inputs.start, times.min().date()), min(inputs.end, times.max().date())

@@ -93,6 +93,9 @@ def section(report: PopulationReport, scope: str) -> list:
     story += [
         P.Paragraph("How the identities enter", P.STYLES["h2"]),
         P.para(_id_text(report)),
+    ]
+    # kept on one page: a lone row of this table and its note used to spill onto the next
+    story += P.keep([
         P.Paragraph("Simple estimators (sampling only)", P.STYLES["h2"]),
         simple,
         P.para(
@@ -103,7 +106,7 @@ def section(report: PopulationReport, scope: str) -> list:
             f"be given the note says why. Counts of individuals: {scope}.",
             "small",
         ),
-    ]
+    ])  # fmt: skip
     return story
 
 

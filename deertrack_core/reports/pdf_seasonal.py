@@ -10,7 +10,7 @@ import pandas as pd
 
 from deertrack_core.analysis import activity, effort
 from deertrack_core.progress import ProgressCallback
-from deertrack_core.reports import charts, pdf_population
+from deertrack_core.reports import charts, pdf_population, periods
 from deertrack_core.reports import pdf as P
 from deertrack_core.reports.inputs import ReportInputs
 
@@ -57,8 +57,10 @@ def build(inputs: ReportInputs, path: Path, meta: P.ReportMeta, progress: Progre
     totals["period_label"] = totals["period"].map(labels)
     progress(2, 5, "drawing charts")
 
-    per_period = charts.activity_chart(table, "events")
-    individuals = charts.individuals_coverage_chart(totals, inputs.scope)
+    span = periods.busy_span(totals)  # long empty runs before/after the season stay off charts
+    trimmed = periods.trimmed_note(totals, span, group_by, lambda p: labels[p])
+    per_period = charts.activity_chart(periods.within(table, span), "events")
+    individuals = charts.individuals_coverage_chart(periods.within(totals, span), inputs.scope)
     per_hour = charts.hourly_chart(hourly)
     progress(3, 5, "laying out pages")
 
@@ -82,7 +84,7 @@ def build(inputs: ReportInputs, path: Path, meta: P.ReportMeta, progress: Progre
         f"Independent events per {group_by}",
         P.para(
             "Stacked by sex/age class (the class of the event's first record: the reviewer's "
-            "class for the detection, else the individual's)."
+            f"class for the detection, else the individual's).{trimmed}"
         ),
         P.png(per_period, max_height=260),
     )
@@ -139,6 +141,7 @@ def _period_table(table: pd.DataFrame, totals: pd.DataFrame, group_by: str) -> l
     classes = list(wide.columns)
     header = [group_by.capitalize(), *[f"Events: {c}" for c in classes], "Detections",
               "Events", "Individuals", "Reviewed %"]  # fmt: skip
+    records = list(merged.reset_index().itertuples())
     rows = [
         [
             r.period_label,
@@ -148,8 +151,10 @@ def _period_table(table: pd.DataFrame, totals: pd.DataFrame, group_by: str) -> l
             int(r.individuals),
             "–" if r.reviewed_share != r.reviewed_share else f"{100 * r.reviewed_share:.0f}",
         ]  # fmt: skip
-        for r in merged.reset_index().itertuples()
+        for r in records
     ]
+    rows = periods.fold_empty(rows, [r.detections == 0 for r in records], group_by, len(header))
+    folded = [i + 1 for i, r in enumerate(rows) if r[1] == ""]  # +1: the header row
     rows.append(
         [
             "Total",
@@ -169,7 +174,23 @@ def _period_table(table: pd.DataFrame, totals: pd.DataFrame, group_by: str) -> l
         P.para(
             "Events by sex/age class, and totals over all classes. Individuals are distinct "
             "identified deer in the period, so they do not add up across periods. Reviewed %: "
-            "share of the period's deer boxes whose identity a reviewer set."
+            "share of the period's deer boxes whose identity a reviewer set. A run of periods "
+            "without detections is one row."
         ),
-        P.data_table(header, rows, widths, total_row=True),
+        _span_rows(P.data_table(header, rows, widths, total_row=True), folded),
     ]
+
+
+def _span_rows(table, rows: list[int]):
+    """Let each folded run's text run across the whole row, in italics."""
+    from reportlab.lib import colors
+    from reportlab.platypus import TableStyle
+
+    style = []
+    for i in rows:
+        style += [("SPAN", (0, i), (-1, i)), ("ALIGN", (0, i), (-1, i), "LEFT"),
+                  ("FONTNAME", (0, i), (-1, i), "Helvetica-Oblique"),
+                  ("TEXTCOLOR", (0, i), (-1, i), colors.HexColor("#555555"))]  # fmt: skip
+    if style:
+        table.setStyle(TableStyle(style))
+    return table

@@ -63,6 +63,16 @@ def test_confirmed_only_report_has_the_sampling_interval_twice_and_says_why(seas
             assert row["with_id_error"]["lower"] == row["sampling"]["lower"]
 
 
+def test_sampling_only_report_is_the_same_fit_without_identity_draws(season, session):
+    full = population_from_session(session, occasion="week", replicates=10, seed=3)
+    quick = population_from_session(session, occasion="week", id_error=False)
+    assert quick.id_error is None and "not computed" in quick.id_note
+    assert [r["sampling"] for r in quick.model_rows()] == [
+        r["sampling"] for r in full.model_rows()
+    ]
+    assert all(r["with_id_error"]["lower"] is None for r in quick.model_rows())
+
+
 def test_occasions_without_any_camera_are_left_out():
     deps = pd.DataFrame({
         "station": ["A", "B"], "camera": ["", ""],

@@ -45,6 +45,7 @@ PAGES = {
     "similarity": "All scores",
     "threshold": "Recommended thresholds",
     "models": "Promote or roll back",
+    "population": "Simple estimators",
     "exports": "Recent exports",
     "jobs": "Recent jobs",
 }

@@ -146,3 +146,18 @@ def test_classification_says_human_or_which_machine(package):
     assert {(r["classificationMethod"], r["classifiedBy"]) for r in unidentified} == {
         ("machine", "megadetector (detector)")
     }
+
+
+def test_event_observations_say_whether_a_reviewer_set_their_identity(package, archive):
+    rows = [r for r in csv.DictReader((package / "observations.csv").open())
+            if r["observationLevel"] == "event"]  # fmt: skip
+    by_deer = {}
+    for r in rows:
+        by_deer.setdefault(r["individualID"], set()).add(r["classificationMethod"])
+    # the buck's one record is confirmed; the doe's first event mixes a confirmed and an
+    # automatic record (machine), her later ones are confirmed (human)
+    assert by_deer[str(archive["buck"])] == {"human"}
+    assert by_deer[str(archive["doe"])] == {"human", "machine"}
+    assert by_deer[""] == {"machine"}  # unidentified boxes: the species, from the detector
+    humans = {r["classifiedBy"] for r in rows if r["classificationMethod"] == "human"}
+    assert humans == {"DeerTrack independent events of reviewer-set identities"}

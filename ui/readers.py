@@ -200,9 +200,15 @@ def sex_age_classifier(url: str, model: str):
 
 @st.cache_resource(max_entries=4, show_spinner="Learning sex/age from the reviews…")
 def _sex_age(url: str, model: str, version: tuple):
-    from ui.review_species import fit_or_reason
+    """The classifier on today's reviewed labels, or why there is none."""
+    from deertrack_core.errors import DeertrackError
+    from deertrack_core.reid.sexage import fit_from_reviews
 
-    return fit_or_reason(url, model)
+    try:
+        with resources.session() as s:
+            return fit_from_reviews(s, model)
+    except DeertrackError as exc:
+        return f"{exc.problem} {exc.fix}"
 @st.cache_resource(ttl=30, show_spinner=False, max_entries=4)
 def _rows(url: str, confirmed_only: bool):
     """Every timed animal box with its identity's provenance, and the deployments (shared,

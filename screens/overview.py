@@ -58,7 +58,7 @@ with right:
     st.subheader("Stations")
     if len(table) and table["latitude"].notna().any():
         st.altair_chart(station_map.chart(table, "Detections per 100 trap nights", station),
-                        width="stretch", on_select="rerun", selection_mode="station",
+                        width="content", on_select="rerun", selection_mode="station",
                         key=K.OV_MAP)  # fmt: skip
     else:
         st.caption("No station has coordinates yet: set them on the Import page's deployments.")

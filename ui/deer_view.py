@@ -143,7 +143,7 @@ def station_map(table: pd.DataFrame, name: str) -> None:
     mine = table[table["detections"] > 0]
     if mine["latitude"].notna().any():
         st.altair_chart(smap.chart(table, f"Where {name} was seen (per 100 trap nights)"),
-                        width="stretch")  # fmt: skip
+                        width="content")  # fmt: skip
     if missing := smap.without_coordinates(mine):
         st.caption(f"Not on the map (no coordinates): {', '.join(missing)}.")
 

@@ -119,3 +119,16 @@ def test_weekly_series_tells_a_gap_in_review_from_a_gap_in_deer():
     assert table["reviewed_share"].iloc[0] == 0.5
     assert pd.isna(table["reviewed_share"].iloc[1])  # no boxes: no coverage, not zero
     assert table["reviewed_share"].iloc[2] == 0.0  # deer seen, none reviewed
+
+
+def test_the_map_keeps_ground_distances_square():
+    import math
+
+    from ui import station_map
+
+    lat = pd.Series([40.78, 40.81])
+    lon = pd.Series([-77.875, -77.865])
+    (x0, x1), (y0, y1) = station_map.square(lon, lat)
+    # equal ground distance across and up: a degree of longitude is cos(lat) of one of latitude
+    assert (x1 - x0) * math.cos(math.radians(40.795)) == pytest.approx(y1 - y0)
+    assert x0 < lon.min() and x1 > lon.max() and y0 < lat.min() and y1 > lat.max()

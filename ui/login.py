@@ -95,25 +95,5 @@ def sidebar(actor: auth.Actor | None) -> None:
             st.rerun()
 
 
-def may(role: auth.Role) -> bool:
-    """Whether the signed-in actor (or the laptop mode) may use what needs ``role``."""
-    who = resources.actor()
-    return who is None or who.may(role)
-
-
-def need(role: auth.Role) -> None:
-    """Stop a page the signed-in actor's role may not use (reached by its URL)."""
-    who = resources.actor()
-    if who is None:
-        with resources.session() as s:
-            if not auth.users_exist(s):
-                return
-        st.error("Sign in first: this DeerTrack has user accounts.", icon=":material/lock:")
-        st.stop()
-    if not who.may(role):
-        st.error(
-            f"This page needs the {role} role; you are signed in as {who.name} ({who.role}).",
-            icon=":material/lock:",
-        )
-        st.caption(f"Ask an admin to run `deertrack user set-role {who.name} {role}`.")
-        st.stop()
+#: The page guards live in ui.resources (start_page calls them); named here too.
+may, need = resources.may, resources.need

@@ -9,7 +9,7 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from deertrack_core import db, settings
+from deertrack_core import auth, db, settings
 from deertrack_core.errors import DeertrackError
 
 
@@ -72,9 +72,7 @@ def start_page(title: str, caption: str = "", *, role: str | None = None) -> str
         show(exc)
         st.stop()
     if role is not None:
-        from ui import login
-
-        login.need(role)
+        need(role)
     demo.notice(url)
     if url not in _WARMED:  # once per process: the threshold evidence, off the critical path
         from ui import evidence
@@ -85,3 +83,27 @@ def start_page(title: str, caption: str = "", *, role: str | None = None) -> str
 
 
 _WARMED: set[str] = set()
+
+
+def may(role: str) -> bool:
+    """Whether the signed-in actor (or the laptop mode) may use what needs ``role``."""
+    who = actor()
+    return who is None or who.may(role)
+
+
+def need(role: str) -> None:
+    """Stop a page the signed-in actor's role may not use (reached by its URL)."""
+    who = actor()
+    if who is None:
+        with session() as s:
+            if not auth.users_exist(s):
+                return
+        st.error("Sign in first: this DeerTrack has user accounts.", icon=":material/lock:")
+        st.stop()
+    if not who.may(role):
+        st.error(
+            f"This page needs the {role} role; you are signed in as {who.name} ({who.role}).",
+            icon=":material/lock:",
+        )
+        st.caption(f"Ask an admin to run `deertrack user set-role {who.name} {role}`.")
+        st.stop()

@@ -187,3 +187,17 @@ def test_a_viewer_sees_no_write_buttons(archive, accounts, page, write):
     assert write not in {b.key for b in viewer.button}
     admin = run_page(page, **{ACTOR: auth.Actor.user("ada", "admin")}, **deer)
     assert write in {b.key for b in admin.button}
+
+
+def test_listening_beyond_loopback_without_accounts_is_refused_with_the_fix(archive):
+    from streamlit import config
+
+    before = config.get_option("server.address")
+    config.set_option("server.address", "0.0.0.0")
+    try:
+        at = _app()
+    finally:
+        config.set_option("server.address", before)
+    assert not at.exception
+    assert "dashboard would listen on 0.0.0.0" in _errors(at)
+    assert "deertrack user add NAME --role admin" in _errors(at)

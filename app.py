@@ -20,20 +20,26 @@ logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name
 
 st.set_page_config(page_title="DeerTrack", page_icon=":material/pets:", layout="wide")
 
-actor = login.gate()
+
+def navigation(position: str = "sidebar"):
+    return st.navigation(
+        {
+            section: [
+                st.Page(
+                    script,
+                    title=title,
+                    icon=icon,
+                    default=script.endswith("overview.py"),
+                    visibility="visible" if login.may(role) else "hidden",
+                )  # fmt: skip
+                for script, title, icon, role in pages
+            ]
+            for section, pages in PAGES.items()
+        },
+        position=position,
+    )
+
+
+actor = login.gate(before_form=lambda: navigation("hidden"))
 login.sidebar(actor)
-st.navigation(
-    {
-        section: [
-            st.Page(
-                script,
-                title=title,
-                icon=icon,
-                default=script.endswith("overview.py"),
-                visibility="visible" if login.may(role) else "hidden",
-            )  # fmt: skip
-            for script, title, icon, role in pages
-        ]
-        for section, pages in PAGES.items()
-    }
-).run()
+navigation().run()

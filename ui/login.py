@@ -36,9 +36,10 @@ def _current(actor: auth.Actor) -> auth.Actor | None:
             return None
 
 
-def gate() -> auth.Actor | None:
+def gate(before_form=None) -> auth.Actor | None:
     """Run before any page: refuse an unsafe listen address, then return the signed-in actor
-    (``None``: the laptop mode), or show the sign-in form and stop."""
+    (``None``: the laptop mode), or show the sign-in form and stop (``before_form`` runs first:
+    the app registers its pages there, so that the page in the URL opens after signing in)."""
     try:
         auth.check_listen(st.get_option("server.address") or "", "dashboard")
         with resources.session() as s:
@@ -56,6 +57,8 @@ def gate() -> auth.Actor | None:
             st.session_state[ACTOR] = actor
             return actor
         st.session_state.pop(ACTOR, None)
+    if before_form is not None:
+        before_form()
     _form()
     st.stop()
 
@@ -92,7 +95,5 @@ def sidebar(actor: auth.Actor | None) -> None:
             st.rerun()
 
 
-def may(role: auth.Role) -> bool:
-    """Whether the signed-in actor (or the laptop mode) may use what needs ``role``."""
-    who = resources.actor()
-    return who is None or who.may(role)
+#: The page guards live in ui.resources (start_page calls them); named here too.
+may, need = resources.may, resources.need

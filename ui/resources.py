@@ -85,6 +85,12 @@ def start_page(title: str, caption: str = "", *, role: str | None = None) -> str
 _WARMED: set[str] = set()
 
 
+def may(role: str) -> bool:
+    """Whether the signed-in actor (or the laptop mode) may use what needs ``role``."""
+    who = actor()
+    return who is None or who.may(role)
+
+
 def need(role: str) -> None:
     """Stop a page the signed-in actor's role may not use (reached by its URL)."""
     who = actor()
@@ -101,4 +107,3 @@ def need(role: str) -> None:
         )
         st.caption(f"Ask an admin to run `deertrack user set-role {who.name} {role}`.")
         st.stop()
-

@@ -187,3 +187,37 @@ def test_a_viewer_sees_no_write_buttons(archive, accounts, page, write):
     assert write not in {b.key for b in viewer.button}
     admin = run_page(page, **{ACTOR: auth.Actor.user("ada", "admin")}, **deer)
     assert write in {b.key for b in admin.button}
+
+
+def test_listening_beyond_loopback_without_accounts_is_refused_with_the_fix(archive):
+    from streamlit import config
+
+    before = config.get_option("server.address")
+    config.set_option("server.address", "0.0.0.0")
+    try:
+        at = _app()
+    finally:
+        config.set_option("server.address", before)
+    assert not at.exception
+    assert "dashboard would listen on 0.0.0.0" in _errors(at)
+    assert "deertrack user add NAME --role admin" in _errors(at)
+
+
+def test_a_download_is_only_a_file_in_the_jobs_export_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("DEERTRACK_EXPORT_DIR", str(tmp_path / "exports"))
+    (tmp_path / "exports" / "job1").mkdir(parents=True)
+    (tmp_path / "exports" / "job1" / "report.csv").write_text("a,b\n")
+    (tmp_path / "secret.txt").write_text("root:x:0:0\n")
+
+    def page(result_path: str) -> None:
+        from types import SimpleNamespace
+
+        from ui import jobs
+
+        jobs.download(SimpleNamespace(id="job1", result_path=result_path), key="dl")
+
+    good = AppTest.from_function(page, args=(str(tmp_path / "exports" / "job1" / "report.csv"),))
+    assert [b.label for b in good.run().get("download_button")] != []
+    bad = AppTest.from_function(page, args=(str(tmp_path / "secret.txt"),)).run()
+    assert not bad.get("download_button")
+    assert any("no longer on the server" in c.value for c in bad.caption)

@@ -1,0 +1,100 @@
+"""Signing in to the dashboard in a real headless Chromium: a wrong password is refused, the
+right one shows the user's name and role, and the admin's menu has the Users page."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.browser.test_dashboard import (
+    ARTIFACTS,
+    BIN,
+    CHROMIUM,
+    FLAGS,
+    ROOT,
+    _free_port,
+    _run,
+    _wait_http,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[str]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    work = tmp_path_factory.mktemp("signin")
+    env = {
+        **os.environ,
+        "DEERTRACK_DATABASE_URL": f"sqlite:///{work / 'deertrack.db'}",
+        "DEERTRACK_DATA_ROOT": str(work),
+        "DEERTRACK_HUEY_PATH": str(work / "huey.db"),
+        "DEERTRACK_EXPORT_DIR": str(work / "exports"),
+        "HF_HUB_OFFLINE": "1",
+    }
+    env.pop("DEERTRACK_REDIS_URL", None)
+    _run(env, "migrate")
+    for name, role in (("ada", "admin"), ("vic", "viewer")):
+        subprocess.run([str(BIN / "deertrack"), "user", "add", name, "--role", role], env=env,
+                       input=PASSWORD + "\n", text=True, check=True, capture_output=True)  # fmt: skip
+    port = _free_port()
+    with open(work / "streamlit.log", "w") as log:
+        proc = subprocess.Popen(
+            [str(BIN / "streamlit"), "run", "app.py", "--server.port", str(port),
+             "--server.headless", "true", "--server.address", "127.0.0.1"],
+            env=env, cwd=ROOT, stdout=log, stderr=log,
+        )  # fmt: skip
+        try:
+            _wait_http(f"http://127.0.0.1:{port}/_stcore/health")
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def test_sign_in_refuses_a_wrong_password_and_then_shows_the_user(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        tab = browser.new_page(viewport={"width": 1280, "height": 900})
+        tab.set_default_timeout(60_000)
+        tab.goto(server)
+        tab.get_by_text("Sign in to DeerTrack").wait_for()
+
+        def sign_in(password: str, name: str = "ada") -> None:
+            tab.get_by_label("User name").fill(name)
+            tab.get_by_label("Password", exact=True).fill(password)
+            tab.get_by_role("button", name="Sign in").click()
+
+        sign_in("not the password")
+        tab.get_by_text("Wrong user name or password").wait_for()
+        sign_in(PASSWORD)
+        tab.get_by_text("Signed in as").wait_for()
+        tab.get_by_text("archive is empty").wait_for()
+        sidebar = tab.locator('[data-testid="stSidebar"]')
+        assert "ada" in sidebar.inner_text() and "(admin)" in sidebar.inner_text()
+        assert sidebar.get_by_text("Users", exact=True).count() == 1
+        ARTIFACTS.mkdir(exist_ok=True)
+        tab.screenshot(path=str(ARTIFACTS / "signed_in.png"))
+        tab.get_by_role("button", name="Sign out").click()
+        tab.get_by_text("Sign in to DeerTrack").wait_for()
+        sign_in(PASSWORD, "vic")
+        tab.get_by_text("archive is empty").wait_for()
+        menu = sidebar.inner_text()
+        assert "vic" in menu and "(viewer)" in menu
+        assert not {"Users", "Import", "Review", "Admin"} & set(menu.split("\n")), menu
+        tab.screenshot(path=str(ARTIFACTS / "signed_in_viewer.png"))
+        tab.goto(f"{server}/import_data")  # a new session: sign in again (on that URL)
+        sign_in(PASSWORD, "vic")
+        tab.get_by_text("This page needs the admin role").wait_for()
+        browser.close()

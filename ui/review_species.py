@@ -8,7 +8,6 @@ from collections.abc import Callable
 import streamlit as st
 
 from deertrack_core import settings, species_review
-from deertrack_core.errors import DeertrackError
 from deertrack_core.reid import sexage
 from deertrack_core.review import ReviewItem, TrackRef
 from deertrack_core.species import KNOWN
@@ -68,12 +67,3 @@ def sex_age_suggestion(url: str, model: str, item: ReviewItem, ref: TrackRef,
 
 def _pct(value: float) -> str:
     return "n/a" if value != value else f"{value:.0%}"
-
-
-def fit_or_reason(url: str, model: str) -> sexage.SexAgeClassifier | str:
-    """The classifier on today's reviewed labels, or why there is none (for the cached reader)."""
-    try:
-        with resources.session() as s:
-            return sexage.fit_from_reviews(s, model)
-    except DeertrackError as exc:
-        return f"{exc.problem} {exc.fix}"

@@ -74,3 +74,10 @@ def test_models_is_in_the_tune_menu():
     from tests.ui.conftest import ROOT
 
     assert 'st.Page("screens/models.py", title="Models"' in (ROOT / "app.py").read_text()
+
+
+def test_an_empty_archive_has_no_versions_yet(empty_db):
+    at = run_page("models.py")
+    assert not at.exception
+    assert any("No version yet" in c.value for c in at.caption)
+    assert at.button(key="models_promote").disabled

@@ -6,7 +6,7 @@ import streamlit as st
 
 from deertrack_core import audit, boxes, deer, review, stats
 from deertrack_core.reid.active import active_threshold
-from ui import actions, box_editor, compare, readers, resources, review_species, review_view
+from ui import actions, box_editor, compare, resources, review_species, review_view
 from ui import state as K
 
 url = resources.start_page("Review detections")
@@ -93,7 +93,7 @@ comparing = compare.chosen(K.REVIEW_CAND, len(item.candidates))
 if (pick := review_view.candidate_cards(item, comparing, threshold)) is not None:
     cand = item.candidates[pick]
     act(review.choose, ref, cand.deer_id, message=f"Assigned to {cand.name}.")
-review_species.sex_age_suggestion(readers.sex_age_classifier(url, model), item, ref, act)
+review_species.sex_age_suggestion(url, model, item, ref, act)
 review_species.species_picker(item, ref, act)
 more = review_view.more_actions(item, deer_names)
 if more and more[0] == "choose":

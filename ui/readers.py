@@ -166,9 +166,14 @@ def sex_age_classifier(url: str, model: str):
 
 @st.cache_resource(max_entries=4, show_spinner="Learning sex/age from the reviews…")
 def _sex_age(url: str, model: str, version: tuple):
-    from ui.review_species import fit_or_reason
+    from deertrack_core.errors import DeertrackError
+    from deertrack_core.reid.sexage import fit_from_reviews
 
-    return fit_or_reason(url, model)
+    try:
+        with resources.session() as s:
+            return fit_from_reviews(s, model)
+    except DeertrackError as exc:
+        return f"{exc.problem} {exc.fix}"
 
 
 def clear_caches() -> None:

@@ -8,11 +8,10 @@ from collections.abc import Callable
 import streamlit as st
 
 from deertrack_core import settings, species_review
-from deertrack_core.errors import DeertrackError
 from deertrack_core.reid import sexage
 from deertrack_core.review import ReviewItem, TrackRef
 from deertrack_core.species import KNOWN
-from ui import resources
+from ui import readers, resources
 
 PICKER = "review_species_pick"
 
@@ -36,15 +35,13 @@ def species_picker(item: ReviewItem, ref: TrackRef, act: Callable[..., None]) ->
                 versions=dict(ref.versions), message=f"Species set to {picked}.")  # fmt: skip
 
 
-def sex_age_suggestion(
-    classifier: sexage.SexAgeClassifier | str, item: ReviewItem, ref: TrackRef,
-    act: Callable[..., None],
-) -> None:  # fmt: skip
+def sex_age_suggestion(url: str, model: str, item: ReviewItem, ref: TrackRef,
+                       act: Callable[..., None]) -> None:  # fmt: skip
     """The class a classifier on the reviewed embeddings suggests, with its probability and
-    its cross-validated accuracy; a button writes it (nothing is written otherwise).
-    ``classifier``: ``readers.sex_age_classifier`` (a sentence when there is none)."""
+    its cross-validated accuracy; a button writes it (nothing is written otherwise)."""
     if item.sex_age != "unknown":
         return
+    classifier = readers.sex_age_classifier(url, model)
     if isinstance(classifier, str):
         st.caption(f"Sex/age suggestion: none yet — {classifier}")
         return
@@ -70,12 +67,3 @@ def sex_age_suggestion(
 
 def _pct(value: float) -> str:
     return "n/a" if value != value else f"{value:.0%}"
-
-
-def fit_or_reason(url: str, model: str) -> sexage.SexAgeClassifier | str:
-    """The classifier on today's reviewed labels, or why there is none (for the cached reader)."""
-    try:
-        with resources.session() as s:
-            return sexage.fit_from_reviews(s, model)
-    except DeertrackError as exc:
-        return f"{exc.problem} {exc.fix}"

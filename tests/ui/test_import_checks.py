@@ -149,3 +149,11 @@ def test_find_animals_runs_the_real_detector_and_reports_it(archive, session, mo
     finally:
         monkeypatch.undo()
         config.configure()
+
+
+def test_an_empty_archive_shows_calm_checks(empty_db, monkeypatch):
+    monkeypatch.delenv("DEERTRACK_DETECTOR", raising=False)
+    at = run_page("import_data.py")
+    assert not at.exception
+    captions = "\n".join(c.value for c in at.caption)
+    assert "No box recurs" in captions and "Every photo's time is plausible" in captions

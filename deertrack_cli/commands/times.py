@@ -11,15 +11,21 @@ from sqlalchemy import select
 from deertrack_core import db, settings
 from deertrack_core.auth import Actor
 from deertrack_core.errors import ValidationError
-from deertrack_core.ingest.plausible import set_deployment_span, set_photo_time
+from deertrack_core.ingest.plausible import (
+    AMPM_UNSURE,
+    confirm_ampm,
+    set_deployment_span,
+    set_photo_time,
+)
 from deertrack_core.models import Image
 
 NAME = "times"
 HELP = (
     "List the photos whose time is implausible (before 1990, in the future, outside their "
     "deployment, a data-bar reading out of file order; kept out of effort and activity), set "
-    "a photo's true time (--photo ID --time T), or declare a deployment's dates "
-    "(--deployment ID --start D --end D)."
+    "a photo's true time (--photo ID --time T), declare a deployment's dates "
+    "(--deployment ID --start D --end D), or confirm data-bar readings whose AM/PM was unsure "
+    "(--confirm-ampm [IDS], --flip when they were read the wrong way round)."
 )
 
 
@@ -29,6 +35,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--deployment", type=int, help="deployment id (deertrack set-clock --list)")
     parser.add_argument("--start", help="the deployment's first day, YYYY-MM-DD")
     parser.add_argument("--end", help="the deployment's last day, YYYY-MM-DD")
+    parser.add_argument(
+        "--confirm-ampm", nargs="?", const="all", metavar="IDS",
+        help="confirm unsure AM/PM data-bar readings: comma-separated image ids, or all of them",
+    )  # fmt: skip
+    parser.add_argument(
+        "--flip", action="store_true", help="with --confirm-ampm: swap AM and PM as you confirm"
+    )
     parser.add_argument("--url", help="database URL (default: DEERTRACK_DATABASE_URL)")
     parser.add_argument("--user", help="name for the audit log (default: DEERTRACK_USER or login)")
     parser.add_argument("--json", action="store_true", help="print the list as JSON")
@@ -41,6 +54,16 @@ def _when(text: str | None, field: str) -> dt.datetime | None:
         return dt.datetime.fromisoformat(text.strip())
     except ValueError:
         raise ValidationError({field: f"{text!r} is not a date (YYYY-MM-DD[ HH:MM:SS])"}) from None
+
+
+def _ids(text: str) -> list[int] | None:
+    """Image ids from "12,13,20"; None for "all"."""
+    if text.strip().lower() == "all":
+        return None
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ValidationError({"confirm-ampm": f"{text!r} is not a list of image ids"}) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -61,6 +84,15 @@ def run(args: argparse.Namespace) -> int:
             n = set_deployment_span(session, args.deployment, _when(args.start, "start"),
                                     _when(args.end, "end"), actor=console)  # fmt: skip
             print(f"deployment {args.deployment}: {n} photos outside its dates or implausible")
+        if args.confirm_ampm:
+            ids = _ids(args.confirm_ampm)
+            if ids is None:
+                ids = session.scalars(select(Image.id).where(Image.time_problem == AMPM_UNSURE))
+            n = confirm_ampm(session, list(ids), flip=args.flip, actor=console)
+            print(
+                f"confirmed {n} data-bar readings"
+                + (" with AM and PM swapped" if args.flip else "")
+            )
         rows = session.execute(
             select(Image.id, Image.path, Image.captured_at, Image.time_source, Image.time_problem)
             .where(Image.time_problem.is_not(None))

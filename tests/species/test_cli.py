@@ -45,3 +45,18 @@ def test_repeats_command(url, capsys):
     assert json.loads(capsys.readouterr().out) == []
     assert main(["repeats", "--confirm", "7"]) == 2
     assert "no repeat group 7" in capsys.readouterr().err
+
+
+def test_times_command_confirms_unsure_am_pm_readings(url, tmp_path, capsys):
+    from tests.ingest.test_plausible import _unsure_bar_readings
+
+    ids = _unsure_bar_readings(url, tmp_path)
+    assert main(["times", "--confirm-ampm", str(ids[1]), "--flip", "--user", "ana"]) == 0
+    assert "confirmed 1 data-bar readings with AM and PM swapped" in capsys.readouterr().out
+    assert main(["times", "--confirm-ampm"]) == 0  # the rest, as read
+    assert "confirmed 2 data-bar readings" in capsys.readouterr().out
+    with db.session_scope(url) as s:
+        rows = s.execute(select(Image.id, Image.captured_at, Image.time_problem)).all()
+    assert {r.time_problem for r in rows} == {None}
+    assert {r.id: r.captured_at.hour for r in rows}[ids[1]] == 20  # 8 AM read: it was 8 PM
+    assert main(["times", "--confirm-ampm", "7,x"]) == 2

@@ -46,9 +46,12 @@ PAGES = {
     "deer page": "individuals",  # then "Open" on the first deer
     "similarity": "similarity",
     "threshold": "threshold",
+    "models": "models",
+    "population": "population",
     "exports": "exports",
     "jobs": "jobs",
     "audit": "audit",
+    "users": "users",
 }
 
 # True once the script run is over and everything it sent has drawn.

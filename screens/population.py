@@ -1,9 +1,11 @@
 """Population size: every closed-population model, ranked by AICc, with its sampling-only
 interval and its interval with identification error side by side."""
 
+from functools import partial
+
 import streamlit as st
 
-from ui import population_view, readers, resources, scope
+from ui import background, population_view, readers, resources, scope
 from ui import state as K
 
 url = resources.start_page(
@@ -21,25 +23,23 @@ occasion = a.segmented_control(
 only = scope.toggle("population", b)
 state = readers.archive_state(url)
 
-slot = st.empty()
-if (url, occasion, only, state) not in readers.POPULATION_DONE:
-    quick = readers.population(url, occasion, only, state, id_error=False)
-    if quick.seen == 0:
-        st.info("No identified deer yet: population size needs deer identified on at least "
-                "two occasions. Review detections first.", icon=":material/info:")  # fmt: skip
-        st.page_link("screens/review.py", label="Review detections", icon=":material/fact_check:")
-        st.stop()
-    with slot.container():
-        population_view.show(quick, pending=True)
-with st.spinner("Propagating identification error (redrawing identities and refitting)…"):
-    report = readers.population(url, occasion, only, state, id_error=True)
-with slot.container():
-    population_view.show(report)
+quick = readers.population(url, occasion, only, state)
+if quick.seen == 0:
+    st.info("No identified deer yet: population size needs deer identified on at least "
+            "two occasions. Review detections first.", icon=":material/info:")  # fmt: skip
+    st.page_link("screens/review.py", label="Review detections", icon=":material/fact_check:")
+    st.stop()
+report = background.result(
+    ("population", url, occasion, only, state),
+    partial(readers.population_report, url, occasion, only),
+    "",  # the table's own caption says the intervals with ID error are being computed
+)
+population_view.show(quick if report is None else report, pending=report is None)
 
 with st.expander("Simple estimators (sampling only)"):
     st.dataframe(
         [{"estimator": e.method, "N": e.estimate, "95% interval":
-          population_view.interval(e.lower, e.upper), "notes": e.note} for e in report.simple],
+          population_view.interval(e.lower, e.upper), "notes": e.note} for e in quick.simple],
         hide_index=True, width="stretch",
     )  # fmt: skip
 st.caption(

@@ -188,24 +188,24 @@ def _model_id(kind: str, path: str, mtime: float, size: int) -> str:
     return model_id(kind, Path(path))  # a hash of the whole file: once per file version
 
 
-def sex_age_classifier(url: str, model: str):
-    """The sex/age classifier fitted on today's reviewed labels (refitted when the labels or
-    the model's embeddings change), or a sentence saying why there is none (Review)."""
+def sex_age_version(url: str, model: str) -> tuple:
+    """A fingerprint of what the sex/age classifier learns from (labels, ``model``'s
+    embeddings): equal fingerprints give the same classifier (Review)."""
     from deertrack_core.reid.sexage import labels_version
 
     with resources.session() as s:
-        version = labels_version(s, model)
-    return _sex_age(url, model, version)
+        return labels_version(s, model)
 
 
-@st.cache_resource(max_entries=4, show_spinner="Learning sex/age from the reviews…")
-def _sex_age(url: str, model: str, version: tuple):
-    """The classifier on today's reviewed labels, or why there is none."""
+def fit_sex_age(url: str, model: str):
+    """The sex/age classifier on today's reviewed labels, or a sentence saying why there is
+    none (runs in a background thread: no Streamlit calls)."""
+    from deertrack_core import db
     from deertrack_core.errors import DeertrackError
     from deertrack_core.reid.sexage import fit_from_reviews
 
     try:
-        with resources.session() as s:
+        with db.session_scope(url) as s:
             return fit_from_reviews(s, model)
     except DeertrackError as exc:
         return f"{exc.problem} {exc.fix}"
@@ -272,23 +272,23 @@ def archive_state(url: str) -> tuple:
         return stats.evidence_version(s) + tuple(tuple(r) for r in by_status)
 
 
-#: (url, occasion, scope, state) whose ID-error intervals are cached (this process).
-POPULATION_DONE: set[tuple] = set()
-
-
 @st.cache_data(ttl=3600, max_entries=32, show_spinner=False)
-def population(url: str, occasion: str, confirmed_only: bool, state: tuple, id_error: bool):
-    """Every closed-population model on the archive; ``state`` (:func:`archive_state`) keys
-    the cache, so a change to the archive computes again. Slow with ``id_error`` (seconds)."""
+def population(url: str, occasion: str, confirmed_only: bool, state: tuple):
+    """Every closed-population model on the archive, sampling-only intervals (fast); ``state``
+    (:func:`archive_state`) keys the cache, so a change to the archive computes again."""
+    return population_report(url, occasion, confirmed_only, id_error=False)
+
+
+def population_report(url: str, occasion: str, confirmed_only: bool, *, id_error: bool = True):
+    """The population report, with the intervals that carry identification error when
+    ``id_error`` (seconds of redrawing and refitting: runs in a background thread)."""
+    from deertrack_core import db
     from deertrack_core.analysis.population import population_from_session
 
-    with resources.session() as s:
-        report = population_from_session(
+    with db.session_scope(url) as s:
+        return population_from_session(
             s, occasion=occasion, confirmed_only=confirmed_only, id_error=id_error
         )
-    if id_error:
-        POPULATION_DONE.add((url, occasion, confirmed_only, state))
-    return report
 
 
 def clear_caches() -> None:

@@ -4,6 +4,7 @@ sex/age class suggested from the reviewers' own labels (written only when a revi
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import streamlit as st
 
@@ -11,7 +12,7 @@ from deertrack_core import settings, species_review
 from deertrack_core.reid import sexage
 from deertrack_core.review import ReviewItem, TrackRef
 from deertrack_core.species import KNOWN
-from ui import readers, resources
+from ui import background, readers, resources
 
 PICKER = "review_species_pick"
 
@@ -41,7 +42,13 @@ def sex_age_suggestion(url: str, model: str, item: ReviewItem, ref: TrackRef,
     its cross-validated accuracy; a button writes it (nothing is written otherwise)."""
     if item.sex_age != "unknown":
         return
-    classifier = readers.sex_age_classifier(url, model)
+    classifier = background.result(
+        ("sex/age", url, model, readers.sex_age_version(url, model)),
+        partial(readers.fit_sex_age, url, model),
+        "Sex/age suggestion: learning from the reviewed deer…",
+    )
+    if classifier is None:
+        return
     if isinstance(classifier, str):
         st.caption(f"Sex/age suggestion: none yet — {classifier}")
         return

@@ -6,6 +6,7 @@ import pytest
 
 from tests.ui.conftest import run_page
 from tests.ui.test_provenance_pages import machine_archive  # noqa: F401 - fixture
+from ui import background
 from ui import state as K
 
 
@@ -17,6 +18,10 @@ def _table(at):
 def test_population_page_shows_each_model_with_both_intervals():
     at = run_page("population.py", timeout=60)
     assert not at.exception
+    # First the sampling-only fit, at once; the ID-error intervals follow from the background.
+    assert set(_table(at)["95% with ID error"]) == {"computing…"}
+    background.wait()
+    at.run()
     df = _table(at)
     assert set(df["model"]) == {"M0", "Mt", "Mb", "Mh2"}
     for col in ("N", "95% sampling only", "N with ID error", "95% with ID error", "AICc"):

@@ -10,6 +10,7 @@ from deertrack_core import db
 from deertrack_core.models import Correction, Detection, Embedding
 from tests.review import factory
 from tests.ui.conftest import run_page
+from ui import background
 
 
 def _track(url, track: int) -> list[Detection]:
@@ -73,6 +74,10 @@ def test_the_sex_age_suggestion_is_shown_and_written_only_on_a_click(labelled, d
     first = labelled.pending_tracks[0]
     at = run_page("review.py")
     assert not at.exception
+    # The classifier is fitted in the background: the desk says so, then shows the suggestion.
+    assert any("learning from the reviewed deer" in c.value for c in at.caption)
+    background.wait()
+    at.run()
     line = next(m.value for m in at.markdown if m.value.startswith("Suggested sex/age"))
     assert "probability" in line and "cross-validated accuracy" in line
     assert {d.sex_age for d in _track(db_url, first)} == {"unknown"}  # shown, not written
@@ -85,5 +90,7 @@ def test_the_sex_age_suggestion_is_shown_and_written_only_on_a_click(labelled, d
 
 
 def test_without_enough_labels_the_desk_says_why(archive):
+    run_page("review.py")
+    background.wait()
     at = run_page("review.py")
     assert any("Sex/age suggestion: none yet" in c.value for c in at.caption)

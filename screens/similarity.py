@@ -1,10 +1,13 @@
 """Similarity: histograms of every logged score, matched vs not and same vs different deer."""
 
+import time
+from functools import partial
+
 import streamlit as st
 
 from deertrack_core import stats
 from deertrack_core.reid.active import active_threshold
-from ui import charts, readers, resources, score_summary_view
+from ui import background, charts, readers, resources, score_summary_view
 from ui import state as K
 
 url = resources.start_page(
@@ -68,4 +71,10 @@ else:
     st.page_link("screens/review.py", label="Review detections", icon=":material/fact_check:")
 
 st.subheader("Summary of the scores")
-score_summary_view.show(readers.score_summary(url, flt))
+summary = background.result(
+    ("scores summary", url, flt, int(time.time() // 60)),
+    partial(readers.score_summary, url, flt),
+    "Summarising every logged score…",
+)
+if summary is not None:
+    score_summary_view.show(summary)

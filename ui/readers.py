@@ -57,14 +57,16 @@ def score_runs(url: str) -> dict[str, list[str]]:
     return out
 
 
-@st.cache_data(ttl=60, show_spinner=False)
 def score_summary(url: str, flt: stats.ScoreFilter, run_id: str | None = None, bins: int = 20):
-    """The scores summary (by bucket, matched rate, per model and run, same vs different)."""
+    """The scores summary (by bucket, matched rate, per model and run, same vs different):
+    a pass over every logged score (seconds at a million), so it runs in a background thread
+    (no Streamlit calls) and is kept a minute, like the histograms."""
+    from deertrack_core import db
     from deertrack_core.reports.scores import ScoreQuery
     from deertrack_core.reports.scores import score_summary as summarise
 
     q = ScoreQuery(flt.model, run_id, flt.start, flt.end, tuple(flt.deployment_ids))
-    with resources.session() as s:
+    with db.session_scope(url) as s:
         return summarise(s, q, bins=bins)
 
 
@@ -141,21 +143,21 @@ def threshold_history(url: str):
         return history(s)
 
 
-def drift_report(url: str, model: str):
-    """The drift check of ``model``'s recorded threshold on today's evidence, refitted when the
-    evidence changes; or why there is none (Threshold)."""
+def drift_version(url: str) -> tuple:
+    """A fingerprint of the reviewed evidence: the drift check is refitted when it changes."""
     with resources.session() as s:
-        version = stats.evidence_version(s)
-    return _drift(url, model, version)
+        return stats.evidence_version(s)
 
 
-@st.cache_data(max_entries=8, show_spinner="Checking the recorded threshold…")
-def _drift(url: str, model: str, version: tuple):
+def compute_drift(url: str, model: str):
+    """The drift check of ``model``'s recorded threshold on today's evidence, or why there is
+    none (Threshold; runs in a background thread: no Streamlit calls)."""
+    from deertrack_core import db
     from deertrack_core.errors import DeertrackError
     from deertrack_core.reid.drift import drift_report as report
 
     try:
-        with resources.session() as s:
+        with db.session_scope(url) as s:
             return report(s, model)
     except DeertrackError as exc:
         return f"{exc.problem} {exc.fix}"

@@ -4,12 +4,14 @@ interval), and the state of the opt-in automatic apply."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from deertrack_core import settings
-from ui import readers
+from ui import background, readers
 
 VERDICTS = {
     "meets": (":green[:material/check_circle:]", "still meets its target precision"),
@@ -25,7 +27,13 @@ VERDICTS = {
 def drift(url: str, model: str) -> None:
     """Does the recorded threshold still hold on today's reviewed evidence?"""
     st.subheader("Does the recorded threshold still hold?")
-    r = readers.drift_report(url, model)
+    r = background.result(
+        ("drift", url, model, readers.drift_version(url)),
+        partial(readers.compute_drift, url, model),
+        "Refitting the calibrator on today's reviewed evidence…",
+    )
+    if r is None:
+        return
     if isinstance(r, str):
         st.caption(f"Not yet: {r}")
         return

@@ -11,6 +11,7 @@ from deertrack_core.jobstatus import get_store
 from tests.ui.conftest import run_page
 from tests.ui.test_jobs_pages import immediate  # noqa: F401 - fixture
 from tests.ui.test_provenance_pages import machine_archive  # noqa: F401 - fixture (coordinates)
+from ui import background
 from ui import state as K
 
 
@@ -66,6 +67,9 @@ def test_a_scores_export_takes_the_model_filter(immediate):  # noqa: F811
 def test_similarity_page_shows_the_scores_summary(archive):
     at = run_page("similarity.py")
     assert not at.exception
+    assert "Summarising every logged score…" in [c.value for c in at.caption]
+    background.wait()  # summarised in the background, then shown
+    at.run()
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["Scores"].replace(",", "")) > 0
     assert "Led to a match" in metrics and "ROC AUC (reviewed)" in metrics

@@ -24,11 +24,20 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, false, or_, select
+from sqlalchemy import delete, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from deertrack_core import settings
-from deertrack_core.models import Detection, Image, RepeatGroup, SpeciesLabel
+from deertrack_core.deer import refresh_span
+from deertrack_core.models import (
+    Correction,
+    Deer,
+    Detection,
+    Image,
+    MatchStatus,
+    RepeatGroup,
+    SpeciesLabel,
+)
 
 #: Sources, best first; the classifier only where nothing else is known.
 RANK = {"reviewer": 0, "tag": 1, "speciesnet": 2, "megadetector": 2, "classifier": 3}
@@ -335,10 +344,6 @@ def withdraw_where(session: Session, clause) -> int:
     """Withdraw the machine's identities (auto, new, proposed; nobody reviewed them) of the
     detections ``clause`` selects; delete the individuals the machine made for them alone.
     Return how many detections lost their identity. The caller commits."""
-    from sqlalchemy import func
-
-    from deertrack_core.models import Correction, Deer, MatchStatus
-
     machine = (MatchStatus.AUTO.value, MatchStatus.NEW.value, MatchStatus.PROPOSED.value)
     dets = list(
         session.scalars(
@@ -364,13 +369,8 @@ def withdraw_where(session: Session, clause) -> int:
             continue
         if not left and not people:
             session.delete(deer)  # made by the machine for a raccoon: nothing else refers to it
-            continue
-        first, last = session.execute(
-            select(func.min(Image.captured_at), func.max(Image.captured_at))
-            .join(Detection, Detection.image_id == Image.id)
-            .where(Detection.deer_id == deer_id)
-        ).one()
-        deer.first_seen, deer.last_seen = first, last
+            touched.discard(deer_id)
+    refresh_span(session, touched)
     session.flush()
     return len(dets)
 
@@ -382,7 +382,9 @@ def species_counts(session: Session) -> list[dict]:
 
     rows = session.execute(
         select(
-            Detection.species, Detection.species_source, Detection.species_taxonomy,
+            Detection.species,
+            Detection.species_source,
+            Detection.species_taxonomy,
             func.count(Detection.id).label("n"),
         )  # fmt: skip
         .where(Detection.category == "animal")
@@ -393,8 +395,13 @@ def species_counts(session: Session) -> list[dict]:
     for species, source, taxonomy, n in rows:
         key = (species, source)
         row = out.setdefault(
-            key, {"species": species, "source": source, "detections": 0,
-                  "target": is_target(taxonomy, needles)}  # fmt: skip
+            key,
+            {
+                "species": species,
+                "source": source,
+                "detections": 0,
+                "target": is_target(taxonomy, needles),
+            },  # fmt: skip
         )
         row["detections"] += int(n)
     return sorted(out.values(), key=lambda r: (-r["detections"], str(r["species"])))

@@ -16,13 +16,14 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from deertrack_core import auth
+from deertrack_core.deer import refresh_span
 from deertrack_core.errors import ConflictError, NotFoundError, ValidationError
-from deertrack_core.models import Correction, Deer, Detection, Image, MatchStatus
+from deertrack_core.models import Correction, Detection, MatchStatus
 from deertrack_core.species import from_name, is_target, target_needles
 
 #: What "not the target species" records when the reviewer names no species.
@@ -160,14 +161,5 @@ def _apply(session, detection_ids, name, key, action_name, user, versions) -> st
 
 
 def _refresh_sightings(session: Session, deer_ids: Iterable[int]) -> None:
-    for deer_id in deer_ids:
-        deer = session.get(Deer, deer_id)
-        if deer is None:
-            continue
-        first, last = session.execute(
-            select(func.min(Image.captured_at), func.max(Image.captured_at))
-            .join(Detection, Detection.image_id == Image.id)
-            .where(Detection.deer_id == deer_id)
-        ).one()
-        deer.first_seen, deer.last_seen = first, last
+    refresh_span(session, deer_ids)
     session.flush()

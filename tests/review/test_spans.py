@@ -40,3 +40,40 @@ def test_refresh_by_deployment_covers_every_deer_seen_there(session):
     refresh_deployment_deer(session, dep.id)
     assert a.first_seen == a.last_seen == T0 + dt.timedelta(hours=1)
     assert b.first_seen is None and b.last_seen is None  # its only photo has no plausible time
+
+
+def _deer_with_a_2099_photo(session):
+    """A deer the machine gave three boxes: two plausible, the last on a photo dated 2099."""
+    from deertrack_core.models import MatchStatus
+
+    dep = Deployment(station="North")
+    deer = Deer(name="Deer 001")
+    session.add_all([dep, deer])
+    session.flush()
+    for n, (when, problem) in enumerate(
+        [(T0, None), (T0 + dt.timedelta(days=3), None), (dt.datetime(2099, 1, 1), "future")]
+    ):
+        _sighting(session, dep, deer, when, problem, n=n + 1)
+    session.flush()
+    dets = list(session.query(Detection).order_by(Detection.id))
+    for d in dets:
+        d.match_status = MatchStatus.AUTO.value
+    session.flush()
+    return deer, dets
+
+
+def test_withdrawing_a_machine_identity_keeps_the_span_to_plausible_photos(session):
+    from deertrack_core.species import withdraw_where
+
+    deer, dets = _deer_with_a_2099_photo(session)
+    assert withdraw_where(session, Detection.id == dets[1].id) == 1
+    # Left: T0 and the 2099 photo; the span must not reach 2099.
+    assert (deer.first_seen, deer.last_seen) == (T0, T0)
+
+
+def test_not_a_deer_keeps_the_span_to_plausible_photos(session):
+    from deertrack_core.species_review import mark_not_target
+
+    deer, dets = _deer_with_a_2099_photo(session)
+    mark_not_target(session, [dets[0].id], user="ana", species="raccoon")
+    assert (deer.first_seen, deer.last_seen) == (T0 + dt.timedelta(days=3),) * 2

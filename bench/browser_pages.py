@@ -17,7 +17,9 @@ Archives:
     python bench/browser_pages.py --archives demo --shots bench/out/shots
     python bench/browser_pages.py --archives large --detections 5000 --scores 50000   # quick
 
-The baseline printed first is an empty page of the same server (the browser's own floor).
+The baseline printed first is an empty page of the same server (the browser's own floor). Each
+archive is measured ``--rounds`` times on a fresh server (the machines are shared and noisy): the
+table gives the median first visit, the worst one and the median reload.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import argparse
 import contextlib
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -91,7 +94,9 @@ def serve(env: dict[str, str], log_path: Path) -> Iterator[str]:
             deadline = time.monotonic() + 120
             while True:
                 try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+                    with urllib.request.urlopen(
+                        f"http://127.0.0.1:{port}/_stcore/health", timeout=2
+                    ):
                         break
                 except OSError:
                     if time.monotonic() > deadline or proc.poll() is not None:
@@ -134,7 +139,9 @@ def time_page(tab, base: str, name: str, shots: Path | None, label: str) -> tupl
     return out[0], out[1]
 
 
-def measure(url: str, data_root: Path, label: str, shots: Path | None, width: int) -> None:
+def measure(url: str, data_root: Path, label: str, shots: Path | None, width: int,
+            pages: list[str]) -> dict:  # fmt: skip
+    """One round on a fresh server: {page: (first visit s, reload s)}, the floor as "floor"."""
     from playwright.sync_api import sync_playwright
 
     env = {
@@ -146,6 +153,7 @@ def measure(url: str, data_root: Path, label: str, shots: Path | None, width: in
         "HF_HUB_OFFLINE": "1",
     }
     env.pop("DEERTRACK_REDIS_URL", None)
+    out: dict = {}
     with serve(env, data_root / f"streamlit-{label}.log") as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         tab = browser.new_page(viewport={"width": width, "height": 1000})
@@ -154,16 +162,37 @@ def measure(url: str, data_root: Path, label: str, shots: Path | None, width: in
         _rendered(tab)  # the server's one-off start-up work (imports, engine) is not a page's
         t0 = time.perf_counter()
         tab.goto(f"{base}/no_such_page")
-        floor = _rendered(tab) - t0
-        print(f"\n{label}: {url.split('@')[-1]}  (empty-page floor {floor:.2f} s)")
-        print(f"{'page':<14}{'first visit s':>15}{'reload s':>10}")
-        for name in PAGES:
+        out["floor"] = (_rendered(tab) - t0, float("nan"))
+        for name in pages:
             try:
-                first, again = time_page(tab, base, name, shots, label)
-                print(f"{name:<14}{first:>15.2f}{again:>10.2f}", flush=True)
+                out[name] = time_page(tab, base, name, shots, label)
             except Exception as exc:  # noqa: BLE001 - report the page and go on
-                print(f"{name:<14}{'failed':>15}  {str(exc).splitlines()[0][:90]}", flush=True)
+                print(f"{label} {name}: failed: {str(exc).splitlines()[0][:90]}", flush=True)
         browser.close()
+    return out
+
+
+def report(url: str, data_root: Path, label: str, shots: Path | None, width: int,
+           rounds: int, pages: list[str]) -> None:  # fmt: skip
+    """``rounds`` rounds (a fresh server each; screenshots on the last): median and worst."""
+    runs = []
+    for i in range(rounds):
+        shot = shots if i == rounds - 1 else None
+        runs.append(measure(url, data_root, label, shot, width, pages))
+        print(f"  {label}: round {i + 1}/{rounds} done", flush=True)
+    floor = [r["floor"][0] for r in runs]
+    print(f"\n{label}: {url.split('@')[-1]}  ({rounds} rounds, a fresh server each; empty-page "
+          f"floor median {statistics.median(floor):.2f} s)")  # fmt: skip
+    print(f"{'page':<14}{'first visit s':>15}{'worst':>8}{'reload s':>10}{'under 2 s':>11}")
+    for name in pages:
+        first = [r[name][0] for r in runs if name in r]
+        again = [r[name][1] for r in runs if name in r]
+        if not first:
+            print(f"{name:<14}{'failed':>15}")
+            continue
+        ok = "yes" if statistics.median(first) < 2 and statistics.median(again) < 2 else "NO"
+        print(f"{name:<14}{statistics.median(first):>15.2f}{max(first):>8.2f}"
+              f"{statistics.median(again):>10.2f}{ok:>11}", flush=True)  # fmt: skip
 
 
 def demo_archive(work: Path) -> str:
@@ -188,6 +217,9 @@ def main() -> None:
     ap.add_argument("--shots", type=Path, help="write a screenshot of every page here")
     ap.add_argument("--keep", action="store_true", help="keep the large archive's database")
     ap.add_argument("--width", type=int, default=1400)
+    ap.add_argument("--pages", nargs="*", default=list(PAGES), choices=list(PAGES),
+                    metavar="PAGE", help="only these pages (default: all)")  # fmt: skip
+    ap.add_argument("--rounds", type=int, default=3, help="fresh servers per archive (median)")
     args = ap.parse_args()
     os.chdir(ROOT)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -197,7 +229,7 @@ def main() -> None:
         root = args.demo_root or (
             Path(url.removeprefix("sqlite:///")).parent if args.demo_url else work / "demo"
         )
-        measure(url, root, "demo", args.shots, args.width)
+        report(url, root, "demo", args.shots, args.width, args.rounds, args.pages)
     if "large" in args.archives:
         from bench import pages
 
@@ -205,7 +237,7 @@ def main() -> None:
         root.mkdir()
         if args.large_url:
             pages._photos(root)  # noqa: SLF001 - the generator's photo files
-            measure(args.large_url, root, "large", args.shots, args.width)
+            report(args.large_url, root, "large", args.shots, args.width, args.rounds, args.pages)
             return
         import psycopg2
 
@@ -221,7 +253,7 @@ def main() -> None:
             pages.build(url, root, args.detections, args.scores, 300)
             print(f"\nlarge archive: {args.detections:,} detections, {args.scores:,} scores, "
                   f"built in {time.perf_counter() - t0:.0f} s")  # fmt: skip
-            measure(url, root, "large", args.shots, args.width)
+            report(url, root, "large", args.shots, args.width, args.rounds, args.pages)
         finally:
             from deertrack_core import db
 

@@ -274,11 +274,20 @@ def archive_state(url: str) -> tuple:
         return stats.evidence_version(s) + tuple(tuple(r) for r in by_status)
 
 
-@st.cache_data(ttl=3600, max_entries=32, show_spinner=False)
+@st.cache_data(ttl=30, max_entries=32, show_spinner=False)
 def population(url: str, occasion: str, confirmed_only: bool, state: tuple):
-    """Every closed-population model on the archive, sampling-only intervals (fast); ``state``
-    (:func:`archive_state`) keys the cache, so a change to the archive computes again."""
-    return population_report(url, occasion, confirmed_only, id_error=False)
+    """Every closed-population model on the archive, sampling-only intervals (fast: from the
+    rows the other pages share, so a visit after the Overview does not read the archive
+    again); ``state`` (:func:`archive_state`) keys the cache, so a change to the archive
+    computes again, and it lives as long as those rows."""
+    from deertrack_core import db
+    from deertrack_core.analysis.population import population_from_session
+
+    df, _ = _rows(url, confirmed_only)
+    with db.session_scope(url) as s:
+        return population_from_session(
+            s, occasion=occasion, confirmed_only=confirmed_only, id_error=False, detections=df
+        )
 
 
 def population_report(url: str, occasion: str, confirmed_only: bool, *, id_error: bool = True):

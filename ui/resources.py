@@ -75,10 +75,11 @@ def start_page(title: str, caption: str = "", *, role: str | None = None) -> str
         need(role)
     demo.notice(url)
     if url not in _WARMED:  # once per process: the threshold evidence, off the critical path
-        from ui import evidence
+        from ui import evidence, warmup
 
         _WARMED.add(url)
         evidence.warm(url, delay=0.0)
+        warmup.start()  # and the other pages' code
     return url
 
 

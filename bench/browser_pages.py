@@ -25,22 +25,21 @@ table gives the median first visit, the worst one and the median reload.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+
+from ui import served  # noqa: E402 - after the path
+
+CHROMIUM, FLAGS = served.CHROMIUM, served.FLAGS
 PAGES = {
     "overview": "",
     "import": "import_data",
@@ -69,46 +68,6 @@ RENDERED = """() => {
     if (!chart.querySelector('canvas, svg')) return false;
   return true;
 }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def serve(env: dict[str, str], log_path: Path) -> Iterator[str]:
-    """The dashboard served by ``streamlit run`` on a free port, until the block ends."""
-    import urllib.request
-
-    port = _free_port()
-    bin_dir = Path(sys.executable).parent
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [str(bin_dir / "streamlit"), "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true"],
-            env=env, cwd=ROOT, stdout=log, stderr=log,
-        )  # fmt: skip
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    with urllib.request.urlopen(
-                        f"http://127.0.0.1:{port}/_stcore/health", timeout=2
-                    ):
-                        break
-                except OSError:
-                    if time.monotonic() > deadline or proc.poll() is not None:
-                        raise RuntimeError(f"streamlit did not start; see {log_path}") from None
-                    time.sleep(0.3)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
 
 
 def _rendered(tab, timeout_s: float = 120) -> float:
@@ -144,17 +103,9 @@ def measure(url: str, data_root: Path, label: str, shots: Path | None, width: in
     """One round on a fresh server: {page: (first visit s, reload s)}, the floor as "floor"."""
     from playwright.sync_api import sync_playwright
 
-    env = {
-        **os.environ,
-        "DEERTRACK_DATABASE_URL": url,
-        "DEERTRACK_DATA_ROOT": str(data_root),
-        "DEERTRACK_HUEY_PATH": str(data_root / "huey.db"),
-        "DEERTRACK_EXPORT_DIR": str(data_root / "exports"),
-        "HF_HUB_OFFLINE": "1",
-    }
-    env.pop("DEERTRACK_REDIS_URL", None)
+    env = served.scratch_env(url, data_root)
     out: dict = {}
-    with serve(env, data_root / f"streamlit-{label}.log") as base, sync_playwright() as pw:
+    with served.serve(env, data_root / f"streamlit-{label}.log") as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         tab = browser.new_page(viewport={"width": width, "height": 1000})
         tab.set_default_timeout(120_000)

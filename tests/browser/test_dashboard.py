@@ -10,31 +10,18 @@ of the demo season.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from ui import served
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-BIN = Path(sys.executable).parent
+CHROMIUM, FLAGS = served.CHROMIUM, served.FLAGS
 # url path -> text that shows the page has arrived over the websocket
 PAGES = {
     "": "What to do next",
@@ -51,84 +38,20 @@ PAGES = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _run(env: dict, *args: str) -> None:
-    subprocess.run([str(BIN / "deertrack"), *args], env=env, check=True, capture_output=True)
-
-
-def _wait_http(url: str, timeout: float = 90) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError(f"{url} did not answer within {timeout} s")
-
-
 @pytest.fixture(scope="module")
 def dashboard(tmp_path_factory) -> Iterator[str]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed")
     work = tmp_path_factory.mktemp("browser")
-    env = {
-        **os.environ,
-        "DEERTRACK_DATABASE_URL": f"sqlite:///{work / 'deertrack.db'}",
-        "DEERTRACK_DATA_ROOT": str(work),
-        "DEERTRACK_HUEY_PATH": str(work / "huey.db"),
-        "DEERTRACK_EXPORT_DIR": str(work / "exports"),
-        "DEERTRACK_USER": "browser-test",
-        "DEERTRACK_HUEY_IMMEDIATE": "0",
-        "HF_HUB_OFFLINE": "1",
-    }
-    env.pop("DEERTRACK_REDIS_URL", None)
+    env = served.scratch_env(f"sqlite:///{work / 'deertrack.db'}", work,
+                             DEERTRACK_USER="browser-test", DEERTRACK_HUEY_IMMEDIATE="0")  # fmt: skip
     os.environ["DT_BROWSER_WORK"] = str(work)  # the re-import test names the demo's folder
-    _run(env, "migrate")
-    _run(env, "demo", "--deer", "6", "--cameras", "3", "--no-progress")
-    _run(env, "reid")
-    _run(env, "backfill")  # scores the reviewed detections too: both similarity histograms
-    port = _free_port()
-    logs = open(work / "processes.log", "w")  # noqa: SIM115 - closed after the processes stop
-    procs = [
-        subprocess.Popen([str(BIN / "deertrack"), "worker"], env=env, stdout=logs, stderr=logs),
-        subprocess.Popen(
-            [
-                str(BIN / "streamlit"),
-                "run",
-                "app.py",
-                "--server.port",
-                str(port),
-                "--server.headless",
-                "true",
-                "--server.address",
-                "127.0.0.1",
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=logs,
-            stderr=logs,
-        ),  # fmt: skip
-    ]
-    try:
-        _wait_http(f"http://127.0.0.1:{port}/_stcore/health")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        logs.close()
+    served.cli(env, "migrate")
+    served.cli(env, "demo", "--deer", "6", "--cameras", "3", "--no-progress")
+    served.cli(env, "reid")
+    served.cli(env, "backfill")  # scores the reviewed detections too: both similarity histograms
+    with served.serve(env, work / "processes.log", worker=True) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -268,7 +191,9 @@ def test_a_deer_split_from_the_deer_page(dashboard, page):
     page.get_by_role("button", name="Open").first.click()
     page.get_by_text("Latest sightings").first.wait_for()
     page.get_by_text("Pick sightings to split off").click()
-    boxes = page.locator("[data-testid='stCheckbox']", has_text="#")  # the sightings, not the toggle
+    boxes = page.locator(
+        "[data-testid='stCheckbox']", has_text="#"
+    )  # the sightings, not the toggle
     boxes.first.wait_for()
     boxes.nth(0).click()
     _ready(page)

@@ -3,23 +3,13 @@ right one shows the user's name and role, and the admin's menu has the Users pag
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.browser.test_dashboard import (
-    ARTIFACTS,
-    BIN,
-    CHROMIUM,
-    FLAGS,
-    ROOT,
-    _free_port,
-    _run,
-    _wait_http,
-)
+from tests.browser.test_dashboard import ARTIFACTS, CHROMIUM, FLAGS
+from ui import served
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PASSWORD = "correct horse battery"
@@ -30,35 +20,12 @@ def server(tmp_path_factory) -> Iterator[str]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed")
     work = tmp_path_factory.mktemp("signin")
-    env = {
-        **os.environ,
-        "DEERTRACK_DATABASE_URL": f"sqlite:///{work / 'deertrack.db'}",
-        "DEERTRACK_DATA_ROOT": str(work),
-        "DEERTRACK_HUEY_PATH": str(work / "huey.db"),
-        "DEERTRACK_EXPORT_DIR": str(work / "exports"),
-        "HF_HUB_OFFLINE": "1",
-    }
-    env.pop("DEERTRACK_REDIS_URL", None)
-    _run(env, "migrate")
+    env = served.scratch_env(f"sqlite:///{work / 'deertrack.db'}", work)
+    served.cli(env, "migrate")
     for name, role in (("ada", "admin"), ("vic", "viewer")):
-        subprocess.run([str(BIN / "deertrack"), "user", "add", name, "--role", role], env=env,
-                       input=PASSWORD + "\n", text=True, check=True, capture_output=True)  # fmt: skip
-    port = _free_port()
-    with open(work / "streamlit.log", "w") as log:
-        proc = subprocess.Popen(
-            [str(BIN / "streamlit"), "run", "app.py", "--server.port", str(port),
-             "--server.headless", "true", "--server.address", "127.0.0.1"],
-            env=env, cwd=ROOT, stdout=log, stderr=log,
-        )  # fmt: skip
-        try:
-            _wait_http(f"http://127.0.0.1:{port}/_stcore/health")
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        served.cli(env, "user", "add", name, "--role", role, stdin=PASSWORD + "\n")
+    with served.serve(env, work / "streamlit.log") as base:
+        yield base
 
 
 def test_sign_in_refuses_a_wrong_password_and_then_shows_the_user(server):

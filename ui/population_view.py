@@ -24,7 +24,7 @@ def table(report: PopulationReport, pending: bool = False) -> pd.DataFrame:
         rows.append({
             "model": r["model"], "assumes": r["description"], "N": r["estimate"],
             "95% sampling only": interval(s["lower"], s["upper"]),
-            "N with ID error": None if pending else i["estimate"],
+            "N with ID error": "…" if pending else i["estimate"],
             "95% with ID error": "computing…" if pending else interval(i["lower"], i["upper"]),
             "AICc": r["aicc"], "ΔAICc": r["delta_aicc"], "weight": r["weight"],
             "notes": r["note"],
@@ -107,9 +107,13 @@ def id_text(report: PopulationReport) -> str:
 
 def show(report: PopulationReport, pending: bool = False) -> None:
     st.markdown(summary(report))
+    # While pending, the ID-error estimate is text ("…"), not an empty number shown as "None".
+    later = (
+        st.column_config.TextColumn() if pending else st.column_config.NumberColumn(format="%.1f")
+    )
     st.dataframe(table(report, pending), hide_index=True, width="stretch",
                  column_config={"N": st.column_config.NumberColumn(format="%.1f"),
-                                "N with ID error": st.column_config.NumberColumn(format="%.1f"),
+                                "N with ID error": later,
                                 "notes": st.column_config.TextColumn(width="large")})  # fmt: skip
     if (c := chart(report, pending)) is not None:
         st.altair_chart(c, width="stretch")

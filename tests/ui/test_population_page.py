@@ -21,6 +21,7 @@ def test_population_page_shows_each_model_with_both_intervals():
     # First the sampling-only fit, at once; the ID-error intervals follow from the background.
     quick = _table(at)
     assert set(quick["95% with ID error"]) == {"computing…"}
+    assert set(quick["N with ID error"]) == {"…"}  # not an empty number shown as "None"
     background.wait()
     at.run()
     df = _table(at)

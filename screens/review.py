@@ -43,13 +43,7 @@ with resources.session() as s:
 if item is None:
     review_view.queue_done(skipped, act)
 
-# Act on what the reviewer saw (the previous run's versions): a change made by someone else in
-# between surfaces as a conflict instead of being overwritten.
-seen = st.session_state.get(K.REVIEW_SEEN)
-ref = seen[1] if seen and seen[0] == item.track_key else item.ref
-if not seen or seen[0] != item.track_key:
-    st.session_state[K.REVIEW_CAND] = 0  # a new track: compare with its best candidate first
-st.session_state[K.REVIEW_SEEN] = (item.track_key, item.ref)
+ref = review_view.seen_version(item)
 frame_key, picture_key = (
     f"{K.REVIEW_FRAME}_{item.track_key}",
     f"{K.REVIEW_PICTURE}_{item.track_key}",

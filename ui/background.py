@@ -28,7 +28,7 @@ POLL_S = 1.0
 
 _LOCK = threading.Lock()
 _RESULTS: OrderedDict[Hashable, Future] = OrderedDict()
-_QUEUED: dict[Hashable, Callable[[], Any]] = {}  # asked for during a run that is not over yet
+_QUEUED: dict[Hashable, Callable[[], Any]] = {}  # asked for, not started yet (see start_queued)
 _POOL = ThreadPoolExecutor(
     max_workers=1, thread_name_prefix="background", initializer=_low_priority
 )

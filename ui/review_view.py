@@ -15,7 +15,7 @@ import streamlit as st
 from deertrack_core import audit
 from deertrack_core.boxes import PhotoBoxes
 from deertrack_core.models import SexAge
-from deertrack_core.review import ReviewItem
+from deertrack_core.review import ReviewItem, TrackRef
 from ui import formats, images
 from ui import state as K
 
@@ -50,6 +50,18 @@ KEYS = (
     ("P / B / V", "whole photo / correct boxes / compare view"),
 )
 KEYS_HELP = "Keys: " + " · ".join(f"{k} {what.split(' (')[0]}" for k, what in KEYS[:7]) + "."
+
+
+def seen_version(item: ReviewItem) -> TrackRef:
+    """The version of ``item`` to act on: the one the reviewer saw (the previous run's), so that
+    a change made by someone else in between surfaces as a conflict instead of being
+    overwritten. A new track starts the comparison at its best candidate."""
+    seen = st.session_state.get(K.REVIEW_SEEN)
+    ref = seen[1] if seen and seen[0] == item.track_key else item.ref
+    if not seen or seen[0] != item.track_key:
+        st.session_state[K.REVIEW_CAND] = 0
+    st.session_state[K.REVIEW_SEEN] = (item.track_key, item.ref)
+    return ref
 
 
 def item_header(item: ReviewItem, remaining: int, threshold: float) -> None:

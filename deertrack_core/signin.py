@@ -9,6 +9,12 @@ the name's count (not the client's: one client guessing many names stays throttl
 The counts live in this process (the dashboard is one process; a restart forgets them, which an
 attacker cannot cause from the sign-in form). Time is passed in (``now``), so tests need no
 sleeping.
+
+A sign-in lasts beyond the browser tab's session: :func:`start_session` makes a token (an API
+token labelled :data:`SESSION_LABEL`, stored hashed, expiring after :data:`SESSION_DAYS`, its
+creation audited) that the dashboard keeps in a cookie; :func:`resume` turns it back into the
+user on a reload (re-reading the role; a disabled user is refused) and :func:`end_session`
+revokes it on sign-out.
 """
 
 from __future__ import annotations
@@ -19,13 +25,16 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from deertrack_core import auth
+from deertrack_core import auth, tokens
 from deertrack_core.errors import AuthenticationError
 
 FREE_FAILURES = 5
 WINDOW_S = 15 * 60.0
 LOCK_S = 5 * 60.0
 MAX_LOCK_S = 60 * 60.0
+#: A dashboard sign-in lasts this long (a working day) unless the user signs out.
+SESSION_DAYS = 0.5
+SESSION_LABEL = "dashboard sign-in"
 
 
 @dataclass
@@ -101,3 +110,24 @@ def sign_in(
         raise
     throttle.succeeded(keys[0])
     return actor
+
+
+def start_session(session: Session, actor: auth.Actor) -> str:
+    """A token that keeps ``actor`` signed in for :data:`SESSION_DAYS` (shown only now); the
+    user's expired or revoked dashboard sign-ins are deleted, so they do not pile up."""
+    tokens.prune(session, actor.name, SESSION_LABEL)
+    token, _ = tokens.create_token(
+        session, actor.name, label=SESSION_LABEL, days=SESSION_DAYS, actor=actor
+    )
+    return token
+
+
+def resume(session: Session, token: str) -> auth.Actor:
+    """The user a dashboard sign-in token belongs to, with their role as it is now;
+    ``AuthenticationError`` when it is unknown, expired, revoked or the user is disabled."""
+    return tokens.actor_for_token(session, token)
+
+
+def end_session(session: Session, token: str, actor: auth.Actor) -> None:
+    """Sign out: the token no longer signs anyone in."""
+    tokens.revoke_value(session, token, actor=actor)

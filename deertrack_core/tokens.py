@@ -141,6 +141,30 @@ def revoke_token(session: Session, token_id: int, *, actor: Actor | None = None)
     return _info(row, owner)
 
 
+def revoke_value(session: Session, token: str, *, actor: Actor | None = None) -> None:
+    """Revoke the token whose value is ``token`` (signing out); an unknown one is ignored."""
+    if not token.startswith(PREFIX) or len(token) > MAX_TOKEN_CHARS:
+        return
+    token_id = session.scalar(select(ApiToken.id).where(ApiToken.token_hash == _digest(token)))
+    if token_id is not None:
+        revoke_token(session, token_id, actor=actor)
+
+
+def prune(session: Session, user_name: str, label: str) -> int:
+    """Delete ``user_name``'s tokens labelled ``label`` that are expired or revoked (their
+    audit entries stay); how many."""
+    rows = session.scalars(
+        select(ApiToken)
+        .join(User, User.id == ApiToken.user_id)
+        .where(User.name == user_name, ApiToken.label == label)
+        .where((ApiToken.revoked_at.is_not(None)) | (ApiToken.expires_at <= _now()))
+    ).all()
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    return len(rows)
+
+
 def actor_for_token(session: Session, token: str) -> Actor:
     """The user a bearer token belongs to; ``AuthenticationError`` for any bad token."""
     bad = AuthenticationError(

@@ -53,15 +53,22 @@ def test_sign_in_refuses_a_wrong_password_and_then_shows_the_user(server):
         assert sidebar.get_by_text("Users", exact=True).count() == 1
         ARTIFACTS.mkdir(exist_ok=True)
         tab.screenshot(path=str(ARTIFACTS / "signed_in.png"))
+        tab.reload()  # a new Streamlit session: the sign-in is kept (the cookie's token)
+        tab.get_by_text("archive is empty").wait_for()
+        assert "ada" in sidebar.inner_text()
+        assert tab.get_by_text("Sign in to DeerTrack").count() == 0
         tab.get_by_role("button", name="Sign out").click()
         tab.get_by_text("Sign in to DeerTrack").wait_for()
+        tab.reload()  # signed out stays signed out: the token is revoked, the cookie cleared
+        tab.get_by_text("Sign in to DeerTrack").wait_for()
+        assert not [c for c in tab.context.cookies() if c["name"] == "deertrack_signin"]
         sign_in(PASSWORD, "vic")
         tab.get_by_text("archive is empty").wait_for()
         menu = sidebar.inner_text()
         assert "vic" in menu and "(viewer)" in menu
         assert not {"Users", "Import", "Review", "Admin"} & set(menu.split("\n")), menu
         tab.screenshot(path=str(ARTIFACTS / "signed_in_viewer.png"))
-        tab.goto(f"{server}/import_data")  # a new session: sign in again (on that URL)
-        sign_in(PASSWORD, "vic")
+        tab.goto(f"{server}/import_data")  # a new session, still signed in: the guard refuses
         tab.get_by_text("This page needs the admin role").wait_for()
+        assert tab.get_by_text("Sign in to DeerTrack").count() == 0
         browser.close()

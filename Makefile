@@ -49,7 +49,7 @@ run: install
 	@trap 'trap - INT TERM EXIT; kill $$(jobs -p) 2>/dev/null; wait' INT TERM EXIT; \
 	  $(BIN)/deertrack worker & \
 	  $(BIN)/deertrack api & \
-	  $(BIN)/streamlit run app.py --server.port $(PORT) --server.address $(DASHBOARD_ADDRESS) --server.headless true
+	  $(BIN)/python -m ui.launch --server.port $(PORT) --server.address $(DASHBOARD_ADDRESS) --server.headless true
 
 test: install system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

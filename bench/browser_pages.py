@@ -1,7 +1,7 @@
 """Dashboard pages in a real browser: seconds to the first full render, per page, per archive.
 
-Starts ``streamlit run app.py`` (served mode, as ``make run`` does) on each archive and opens every
-page in headless Chromium (Playwright, /usr/bin/chromium). A page counts as fully rendered when
+Starts the dashboard as ``make run`` does (:mod:`ui.launch`: ``streamlit run app.py``, served
+mode) on each archive and opens every page in headless Chromium (Playwright, /usr/bin/chromium). A page counts as fully rendered when
 the script run has finished (``stApp`` reports ``notRunning``), no spinner or skeleton is left,
 every image has decoded and every chart has drawn. Each page is timed twice: the first visit
 (the server's caches empty for that page) and a reload (warm caches). Screenshots go to --shots.
@@ -109,8 +109,10 @@ def measure(url: str, data_root: Path, label: str, shots: Path | None, width: in
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         tab = browser.new_page(viewport={"width": width, "height": 1000})
         tab.set_default_timeout(120_000)
+        t0 = time.perf_counter()
         tab.goto(base)
         _rendered(tab)  # the server's one-off start-up work (imports, engine) is not a page's
+        out["cold"] = (time.perf_counter() - t0, float("nan"))
         t0 = time.perf_counter()
         tab.goto(f"{base}/no_such_page")
         out["floor"] = (_rendered(tab) - t0, float("nan"))
@@ -132,8 +134,10 @@ def report(url: str, data_root: Path, label: str, shots: Path | None, width: int
         runs.append(measure(url, data_root, label, shot, width, pages))
         print(f"  {label}: round {i + 1}/{rounds} done", flush=True)
     floor = [r["floor"][0] for r in runs]
+    cold = [r["cold"][0] for r in runs]
     print(f"\n{label}: {url.split('@')[-1]}  ({rounds} rounds, a fresh server each; empty-page "
-          f"floor median {statistics.median(floor):.2f} s)")  # fmt: skip
+          f"floor median {statistics.median(floor):.2f} s; the server's very first page, with "
+          f"its start-up imports, {statistics.median(cold):.2f} s)")  # fmt: skip
     print(f"{'page':<14}{'first visit s':>15}{'worst':>8}{'reload s':>10}{'under 2 s':>11}")
     for name in pages:
         first = [r[name][0] for r in runs if name in r]

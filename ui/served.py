@@ -74,7 +74,9 @@ def wait_http(url: str, timeout: float = START_S, proc: subprocess.Popen | None 
 
 @contextlib.contextmanager
 def serve(env: dict[str, str], log_path: Path, *, worker: bool = False) -> Iterator[str]:
-    """``streamlit run app.py`` (and ``deertrack worker`` when asked) until the block ends;
+    """The dashboard as ``make run`` starts it (:mod:`ui.launch`, i.e. ``streamlit run
+    app.py`` with the pages' code loaded first), and ``deertrack worker`` when asked, until
+    the block ends;
     yields the dashboard's address. Their output goes to ``log_path``."""
     port = free_port()
     with open(log_path, "w") as log:
@@ -83,7 +85,7 @@ def serve(env: dict[str, str], log_path: Path, *, worker: bool = False) -> Itera
             procs.append(subprocess.Popen([str(BIN / "deertrack"), "worker"], env=env,
                                           stdout=log, stderr=log))  # fmt: skip
         procs.append(subprocess.Popen(
-            [str(BIN / "streamlit"), "run", "app.py", "--server.port", str(port),
+            [str(BIN / "python"), "-m", "ui.launch", "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true"],
             env=env, cwd=ROOT, stdout=log, stderr=log,
         ))  # fmt: skip

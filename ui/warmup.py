@@ -1,9 +1,9 @@
 """Load the code of every page once, in the background, after the first page has drawn.
 
 A fresh server imports a page's modules on its first visit: for the Population page that is
-scipy's optimisers and the estimators, about 0.7 s of a 2 s budget. Someone who opens the
-dashboard reads the first page for a few seconds anyway, so this loads the rest meanwhile, in a
-low-priority thread, once per process. Importing is all it does: no query, no Streamlit call.
+scipy's optimisers and the estimators, about 0.7 s of a 2 s budget. ``make run`` loads them all
+before the server listens (:mod:`ui.launch`); under a plain ``streamlit run app.py`` this loads
+them after the first page, while it is being read, in a low-priority thread, once per process. Importing is all it does: no query, no Streamlit call.
 torch is left out (only the worker and the sex/age classifier need it, and the latter already
 runs in the background).
 """
@@ -44,13 +44,18 @@ def modules() -> list[str]:
     return [f"ui.{m.name}" for m in pkgutil.iter_modules([str(here)])] + list(LAZY)
 
 
-def _load() -> None:
-    _low_priority()
+def preload() -> None:
+    """Import :func:`modules` (one that fails is logged: its page shows the error)."""
     for name in modules():
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - the page that needs it imports it and shows the error
             log.warning("could not preload %s", name, exc_info=True)
+
+
+def _load() -> None:
+    _low_priority()
+    preload()
 
 
 def start(delay: float = DELAY_S) -> threading.Thread | None:

@@ -1,6 +1,6 @@
 """The dashboard in a real headless Chromium, with a real worker, on a small demo season.
 
-Starts ``streamlit run app.py`` and ``deertrack worker`` on a scratch SQLite database holding a
+Starts the dashboard as ``make run`` does (:mod:`ui.launch`) and ``deertrack worker`` on a scratch SQLite database holding a
 small synthetic season (matched once, so the review queue has candidates), screenshots every page
 into ``tests/browser/artifacts/``, runs an export end to end, downloading the file, and drives the
 review desk (compare, zoom, box edits with undo), a bulk split, a re-import and, last, the removal

@@ -5,7 +5,7 @@ modules first.
 Streamlit imports a page's code on the first visit that needs it; on a fresh server the very
 first page paid for pandas, Altair, SQLAlchemy and our own modules (seconds on a two-core
 machine). Loading them before the server listens moves that wait to start-up, where nobody is
-looking at a blank page yet.
+looking at a blank page yet. The threshold evidence starts being prepared then too.
 """
 
 from __future__ import annotations
@@ -40,6 +40,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C while loading: stop quietly, as the server would
         return 130
     from streamlit.web import cli
+
+    from deertrack_core import settings
+    from ui import evidence
+
+    # The threshold evidence (seconds on a large archive) while the server starts, in the
+    # background: the Threshold page finds it ready, and no page has to draw beside it.
+    evidence.warm(settings.database_url(), delay=0.0)
 
     sys.argv = ["streamlit", "run", str(APP), *(sys.argv[1:] if argv is None else argv)]
     return cli.main()

@@ -78,7 +78,7 @@ def start_page(title: str, caption: str = "", *, role: str | None = None) -> str
         from ui import evidence, warmup
 
         _WARMED.add(url)
-        evidence.warm(url)  # a few seconds on: not while the first page is being drawn
+        evidence.warm(url, delay=0.0)  # (at once; ui.launch already started it at start-up)
         warmup.start()  # and the other pages' code
     return url
 

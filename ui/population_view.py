@@ -27,9 +27,17 @@ def table(report: PopulationReport, pending: bool = False) -> pd.DataFrame:
             "N with ID error": "…" if pending else i["estimate"],
             "95% with ID error": "computing…" if pending else interval(i["lower"], i["upper"]),
             "AICc": r["aicc"], "ΔAICc": r["delta_aicc"], "weight": r["weight"],
-            "notes": r["note"],
         })  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def model_notes(report: PopulationReport) -> str:
+    """The models' notes as one line ("M0, Mb: …"), models with the same note together."""
+    by_note: dict[str, list[str]] = {}
+    for r in report.model_rows():
+        if r["note"]:
+            by_note.setdefault(r["note"], []).append(r["model"])
+    return " · ".join(f"{', '.join(models)}: {note}" for note, models in by_note.items())
 
 
 def chart_rows(report: PopulationReport, pending: bool = False) -> pd.DataFrame:
@@ -113,8 +121,10 @@ def show(report: PopulationReport, pending: bool = False) -> None:
     )
     st.dataframe(table(report, pending), hide_index=True, width="stretch",
                  column_config={"N": st.column_config.NumberColumn(format="%.1f"),
-                                "N with ID error": later,
-                                "notes": st.column_config.TextColumn(width="large")})  # fmt: skip
+                                "N with ID error": later})  # fmt: skip
+    # The models' notes are sentences: under the table, not in a column they would overflow.
+    if notes := model_notes(report):
+        st.caption(notes)
     if (c := chart(report, pending)) is not None:
         st.altair_chart(c, width="stretch")
     if pending:

@@ -33,6 +33,7 @@ def test_population_page_shows_each_model_with_both_intervals():
     assert set(df["model"]) == {"M0", "Mt", "Mb", "Mh2"}
     for col in ("N", "95% sampling only", "N with ID error", "95% with ID error", "AICc"):
         assert col in df.columns
+    assert "notes" not in df.columns  # sentences: under the table, not in a column cut off
     assert "computing…" not in set(df["95% with ID error"])  # the final table replaced it
     said = " ".join(m.value for m in at.markdown)
     assert "4 deer seen" in said and "confirmed and automatic identities" in said
@@ -55,3 +56,18 @@ def test_population_page_on_an_empty_archive_says_what_to_do(empty_db):
     at = run_page("population.py")
     assert not at.exception
     assert any("No identified deer yet" in i.value for i in at.info)
+
+
+def test_model_notes_go_under_the_table_one_line_with_shared_notes_together():
+    from ui import population_view
+
+    class Report:  # what model_notes reads of a PopulationReport
+        def model_rows(self):
+            same = "no unseen deer suggested"
+            return [{"model": "M0", "note": same}, {"model": "Mb", "note": same},
+                    {"model": "Mh2", "note": "flat likelihood: no standard error"},
+                    {"model": "Mt", "note": ""}]  # fmt: skip
+
+    assert population_view.model_notes(Report()) == (
+        "M0, Mb: no unseen deer suggested · Mh2: flat likelihood: no standard error"
+    )

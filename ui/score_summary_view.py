@@ -31,13 +31,23 @@ def show(summary: ScoreSummary) -> None:
         runs["threshold"] = runs["threshold"].map(
             lambda t: f"{t[0]:.3f}–{t[1]:.3f}" if isinstance(t, list) else f"{t:.3f}"
         )
+        # A run id is 25-32 characters: its end tells runs apart and keeps every column in view.
+        runs["run_id"] = "…" + runs["run_id"].astype(str).str[-8:]
+        runs["first"] = pd.to_datetime(runs["first"], errors="coerce")
         st.dataframe(
             runs[["model", "run_id", "kind", "scores", "matched", "matched_rate", "detections",
                   "deer", "threshold", "mean_score", "first"]].rename(columns={
-                      "matched_rate": "matched rate", "mean_score": "mean score",
+                      "run_id": "run", "matched_rate": "matched rate", "mean_score": "mean score",
                       "first": "logged"}),
             hide_index=True, width="stretch",
-            column_config={"matched rate": st.column_config.NumberColumn(format="percent")},
+            column_config={
+                "matched rate": st.column_config.NumberColumn(format="percent"),
+                "run": st.column_config.TextColumn(
+                    help="The run id's last characters; `deertrack scores summary --json` gives "
+                    "it whole."),
+                "mean score": st.column_config.NumberColumn(format="%.3f"),
+                "logged": st.column_config.DatetimeColumn(format="D MMM YYYY HH:mm"),
+            },
         )  # fmt: skip
     with st.expander(f"By score bucket (width {1 / summary.bins:g})"):
         buckets = pd.DataFrame(summary.buckets)

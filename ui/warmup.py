@@ -1,11 +1,11 @@
-"""Load the code of every page once, in the background, after the first page has drawn.
+"""Load the code of every page once per process, so that no page's first visit waits for it.
 
 A fresh server imports a page's modules on its first visit: for the Population page that is
 scipy's optimisers and the estimators, about 0.7 s of a 2 s budget. ``make run`` loads them all
-before the server listens (:mod:`ui.launch`); under a plain ``streamlit run app.py`` this loads
-them after the first page, while it is being read, in a low-priority thread, once per process. Importing is all it does: no query, no Streamlit call.
-torch is left out (only the worker and the sex/age classifier need it, and the latter already
-runs in the background).
+before the server listens (:mod:`ui.launch` calls :func:`preload`); under a plain ``streamlit run
+app.py``, :func:`start` loads them in a low-priority thread just after the first page, while it
+is being read. Importing is all it does: no query, no Streamlit call. torch is left out (only
+the worker and the sex/age classifier need it, and the latter runs in the background).
 """
 
 from __future__ import annotations

@@ -386,7 +386,7 @@ def species_counts(session: Session) -> list[dict]:
             Detection.species_source,
             Detection.species_taxonomy,
             func.count(Detection.id).label("n"),
-        )  # fmt: skip
+        )
         .where(Detection.category == "animal")
         .group_by(Detection.species, Detection.species_source, Detection.species_taxonomy)
     ).all()
@@ -401,7 +401,7 @@ def species_counts(session: Session) -> list[dict]:
                 "source": source,
                 "detections": 0,
                 "target": is_target(taxonomy, needles),
-            },  # fmt: skip
+            },
         )
         row["detections"] += int(n)
     return sorted(out.values(), key=lambda r: (-r["detections"], str(r["species"])))

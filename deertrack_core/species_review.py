@@ -156,10 +156,6 @@ def _apply(session, detection_ids, name, key, action_name, user, versions) -> st
             "Someone else changed these detections while you were deciding.",
             "Reload to see their change; nothing of yours was saved.",
         ) from exc
-    _refresh_sightings(session, old_deer)
-    return act.id
-
-
-def _refresh_sightings(session: Session, deer_ids: Iterable[int]) -> None:
-    refresh_span(session, deer_ids)
+    refresh_span(session, old_deer)
     session.flush()
+    return act.id

@@ -141,13 +141,23 @@ def revoke_token(session: Session, token_id: int, *, actor: Actor | None = None)
     return _info(row, owner)
 
 
+def _find(session: Session, token: str) -> tuple[ApiToken, User] | None:
+    """The record of token value ``token`` and its user; ``None`` for a malformed or unknown
+    one. The lookup is by a hash of the whole token: timing says nothing about its characters."""
+    if not token.startswith(PREFIX) or len(token) > MAX_TOKEN_CHARS:
+        return None
+    found = session.execute(
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == _digest(token))
+    ).one_or_none()
+    return None if found is None else (found[0], found[1])
+
+
 def revoke_value(session: Session, token: str, *, actor: Actor | None = None) -> None:
     """Revoke the token whose value is ``token`` (signing out); an unknown one is ignored."""
-    if not token.startswith(PREFIX) or len(token) > MAX_TOKEN_CHARS:
-        return
-    token_id = session.scalar(select(ApiToken.id).where(ApiToken.token_hash == _digest(token)))
-    if token_id is not None:
-        revoke_token(session, token_id, actor=actor)
+    if (found := _find(session, token)) is not None:
+        revoke_token(session, found[0].id, actor=actor)
 
 
 def prune(session: Session, user_name: str, label: str) -> int:
@@ -171,15 +181,7 @@ def actor_for_token(session: Session, token: str) -> Actor:
         "The API token is unknown, revoked or expired, or its user is disabled.",
         "Ask an admin for a new token (`deertrack token create NAME`).",
     )
-    if not token.startswith(PREFIX) or len(token) > MAX_TOKEN_CHARS:
-        raise bad
-    found = session.execute(
-        select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)
-        # The lookup is by a hash of the whole token: timing says nothing about its characters.
-        .where(ApiToken.token_hash == _digest(token))
-    ).one_or_none()
-    if found is None:
+    if (found := _find(session, token)) is None:
         raise bad
     row, user = found
     now = _now()
